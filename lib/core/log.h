@@ -1,0 +1,85 @@
+/*
+ * log - Postfix-shaped (and later Dovecot-shaped) log lines.
+ *
+ * Levels (STYLE.md practice 9):
+ *   msg_info   - normal events ("daemon started -- version ...")
+ *   msg_warn   - "warning: ..." bad input, recoverable trouble
+ *   msg_error  - "error: ..." like warning, but counted: too many end the process
+ *   msg_fatal  - "fatal: ..." bad environment or configuration; exit(1)
+ *   msg_panic  - "panic: ..." our own bug; abort() for a core dump
+ *
+ * Shapes:
+ *   syslog   openlog("<syslog_name>/<prog>", LOG_PID, facility mail);
+ *            text "warning: ..." etc.
+ *   stderr   "<prog>: warning: ..." (what command-line tools print)
+ *   file     "Mmm dd hh:mm:ss <host> <syslog_name>/<prog>[pid]: warning: ..."
+ *            appended to maillog_file (O_APPEND, one write per line)
+ *   journal  the same text as syslog, via sd_journal_send() with
+ *            SYSLOG_IDENTIFIER, SYSLOG_FACILITY=2 and PRIORITY, used when the
+ *            process runs under systemd (JOURNAL_STREAM / INVOCATION_ID set)
+ *            and log_targets asks for it.
+ * Several targets may be active at once.  Text is sanitised: control
+ * characters in the formatted message become '?', so a peer cannot forge
+ * log lines.  Lines are capped at LOG_LINE_MAX bytes.
+ *
+ * The library is process-global and not thread-safe (postcote daemons are
+ * single-threaded).  Until log_open() is called, messages go to stderr with
+ * the program name "postcote".
+ */
+#ifndef PC_CORE_LOG_H
+#define PC_CORE_LOG_H
+
+#include <stdarg.h>
+
+#define LOG_LINE_MAX 4096
+
+enum log_level {
+	LOG_LEVEL_INFO,
+	LOG_LEVEL_WARN,
+	LOG_LEVEL_ERROR,
+	LOG_LEVEL_FATAL,
+	LOG_LEVEL_PANIC,
+};
+
+/* log targets, OR-ed */
+#define LOG_TARGET_STDERR	(1u << 0)
+#define LOG_TARGET_SYSLOG	(1u << 1)
+#define LOG_TARGET_FILE		(1u << 2)
+#define LOG_TARGET_JOURNAL	(1u << 3)
+
+/*
+ * log_open - set the program name and targets.
+ * prog: "master", "postconf", ...; syslog_name: "postfix", "postfix/submission"
+ * (the syslog tag becomes "<syslog_name>/<prog>"; NULL syslog_name = tag prog).
+ * May be called again (e.g. after main.cf is read, or on reload).
+ */
+void log_open(const char *prog, const char *syslog_name, unsigned targets);
+/* log_set_file - path for LOG_TARGET_FILE ("maillog_file"); "/dev/stdout" works */
+void log_set_file(const char *path);
+/* log_set_facility - syslog facility by name ("mail", "local0", ...); -1 if unknown */
+int log_set_facility(const char *name);
+/* log_under_systemd - true when stderr/stdout is connected to the journal */
+int log_under_systemd(void);
+/* log_prog - current program name */
+const char *log_prog(void);
+
+/*
+ * log_set_hook - tests: every formatted line (level, text without prefix) is
+ * also passed to hook.  NULL removes it.
+ */
+typedef void log_hook_fn(enum log_level level, const char *text, void *ctx);
+void log_set_hook(log_hook_fn *hook, void *ctx);
+/* log_set_fatal_hook - called before msg_fatal exits (e.g. to clean up a pid file) */
+void log_set_fatal_hook(void (*fn)(void));
+
+void msg_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void msg_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void msg_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void msg_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+void msg_panic(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+void msg_vlog(enum log_level level, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+
+/* msg_fatal_status - fatal with a specific exit status (e.g. EX_USAGE) */
+void msg_fatal_status(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
+
+#endif
