@@ -1,0 +1,195 @@
+"""pctest - helpers shared by postcote's integration tests.
+
+Paths come from the environment tests/run.py sets:
+  POSTCOTE_PREFIX  install prefix of the build under test (sbin/, libexec/postcote/)
+  POSTCOTE_BUILD   build tree
+  POSTCOTE_SRC     source tree (tests/data, ../shared)
+Programs are always called by explicit path, never through PATH, because a
+real Postfix/Dovecot may be installed on the same machine.
+"""
+import os
+import pwd
+import grp
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+
+PREFIX = os.environ.get("POSTCOTE_PREFIX", "")
+BUILD = os.environ.get("POSTCOTE_BUILD", "")
+SRC = os.environ.get("POSTCOTE_SRC", os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+SHARED = os.path.join(os.path.dirname(SRC), "shared")
+DATA = os.path.join(SRC, "tests", "data")
+
+
+def sbin(name):
+    """Path of an installed admin command (postfix, postconf, ...)."""
+    return os.path.join(PREFIX, "sbin", name)
+
+
+def libexec(name):
+    """Path of an installed daemon (master, postlogd, ...)."""
+    return os.path.join(PREFIX, "libexec", "postcote", name)
+
+
+def daemon_dir():
+    return os.path.join(PREFIX, "libexec", "postcote")
+
+
+def run(argv, input=None, env=None, timeout=30, check=False):
+    """Run a command; return CompletedProcess with text stdout/stderr."""
+    e = dict(os.environ)
+    if env:
+        e.update(env)
+    return subprocess.run(argv, input=input, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          env=e, timeout=timeout, text=True, check=check)
+
+
+def free_port(host="127.0.0.1"):
+    """A TCP port that was free a moment ago on host."""
+    fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(fam, socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def current_user():
+    return pwd.getpwuid(os.getuid()).pw_name
+
+
+def current_group():
+    return grp.getgrgid(os.getgid()).gr_name
+
+
+def wait_for(pred, timeout=10.0, interval=0.05, what="condition"):
+    """Poll pred() until it returns a true value; raise AssertionError on timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        v = pred()
+        if v:
+            return v
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out after %.1fs waiting for %s" % (timeout, what))
+        time.sleep(interval)
+
+
+def wait_port(port, host="127.0.0.1", timeout=10.0):
+    def ok():
+        try:
+            with socket.create_connection((host, port), timeout=0.5):
+                return True
+        except OSError:
+            return False
+    return wait_for(ok, timeout, what="port %s:%d" % (host, port))
+
+
+class Instance:
+    """A self-contained Postfix-style instance in a temp directory.
+
+    Layout: <root>/etc (config_directory with main.cf, master.cf),
+    <root>/spool (queue_directory), <root>/data (data_directory),
+    <root>/maillog (maillog_file).  Runs as the invoking user: mail_owner
+    and setgid_group are set to the current user and group, so no root is
+    needed.  Call stop() (or use as a context manager) to clean up.
+    """
+
+    def __init__(self, main_cf_extra="", master_cf=None, prefix="pctest-"):
+        self.root = tempfile.mkdtemp(prefix=prefix)
+        self.etc = os.path.join(self.root, "etc")
+        self.spool = os.path.join(self.root, "spool")
+        self.data = os.path.join(self.root, "data")
+        self.maillog = os.path.join(self.root, "maillog")
+        os.makedirs(self.etc)
+        self.write_main_cf(main_cf_extra)
+        self.write_master_cf(master_cf if master_cf is not None else "")
+
+    def base_main_cf(self):
+        return "\n".join([
+            "compatibility_level = 3.6",
+            "queue_directory = %s" % self.spool,
+            "data_directory = %s" % self.data,
+            "daemon_directory = %s" % daemon_dir(),
+            "command_directory = %s" % os.path.join(PREFIX, "sbin"),
+            "mail_owner = %s" % current_user(),
+            "setgid_group = %s" % current_group(),
+            "maillog_file = %s" % self.maillog,
+            "myhostname = test.example",
+            "inet_interfaces = 127.0.0.1",
+            "inet_protocols = ipv4",
+            "",
+        ])
+
+    def write_main_cf(self, extra=""):
+        with open(os.path.join(self.etc, "main.cf"), "w") as f:
+            f.write(self.base_main_cf() + extra)
+
+    def write_master_cf(self, text):
+        with open(os.path.join(self.etc, "master.cf"), "w") as f:
+            f.write(text)
+
+    def postfix(self, *args, timeout=30):
+        return run([sbin("postfix"), "-c", self.etc] + list(args), timeout=timeout)
+
+    def postconf(self, *args, timeout=30):
+        return run([sbin("postconf"), "-c", self.etc] + list(args), timeout=timeout)
+
+    def log(self):
+        try:
+            with open(self.maillog, errors="replace") as f:
+                return f.read()
+        except FileNotFoundError:
+            return ""
+
+    def wait_log(self, text, timeout=10.0):
+        return wait_for(lambda: text in self.log(), timeout, what="log line %r" % text)
+
+    def master_pid(self):
+        try:
+            with open(os.path.join(self.spool, "pid", "master.pid")) as f:
+                return int(f.read().split()[0])
+        except (OSError, ValueError, IndexError):
+            return None
+
+    def stop(self):
+        if self.master_pid():
+            self.postfix("stop")
+            try:
+                wait_for(lambda: not _alive(self.master_pid()), 10, what="master exit")
+            except AssertionError:
+                self.postfix("abort")
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+def _alive(pid):
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+
+
+def pids_of(pattern):
+    """PIDs whose command line contains pattern (for 'no process left behind')."""
+    out = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open("/proc/%s/cmdline" % d, "rb") as f:
+                cmd = f.read().replace(b"\0", b" ").decode("utf-8", "replace")
+        except OSError:
+            continue
+        if pattern in cmd:
+            out.append(int(d))
+    return out
