@@ -36,6 +36,33 @@ struct pfconf;
  * logged with msg_warn.
  */
 int pfconf_load(struct pfconf **cfg_r, const char *config_dir, const char **error_r);
+/* flags for pfconf_load_flags */
+#define PFCONF_FLAG_WARN_OVERRIDE (1u << 0)	/* warn "overriding earlier entry" (postconf) */
+int pfconf_load_flags(struct pfconf **cfg_r, const char *config_dir, unsigned flags,
+		      const char **error_r);
+/* pfconf_read_file - read another main.cf-format file into cfg (later definitions win) */
+int pfconf_read_file(struct pfconf *cfg, const char *path, const char **error_r);
+/* pfconf_main_cf - path of main.cf */
+const char *pfconf_main_cf(const struct pfconf *cfg);
+
+/* where a value comes from */
+#define PFCONF_ORIGIN_DEFAULT	0	/* parameter table */
+#define PFCONF_ORIGIN_FILE	1	/* main.cf */
+#define PFCONF_ORIGIN_OVERRIDE	2	/* -o name=value */
+#define PFCONF_ORIGIN_SET	3	/* pfconf_set() */
+/* pfconf_origin - PFCONF_ORIGIN_*; *line_r gets the main.cf line (may be NULL) */
+int pfconf_origin(const struct pfconf *cfg, const char *name, int *line_r);
+/* pfconf_names - append every name main.cf/overrides define (unsorted) */
+void pfconf_names(const struct pfconf *cfg, struct argv *out);
+/* pfconf_set_undef_hook - called with each undefined $name met during expansion */
+typedef void pfconf_undef_fn(const char *name, void *ctx);
+void pfconf_set_undef_hook(struct pfconf *cfg, pfconf_undef_fn *fn, void *ctx);
+/* pfconf_split_assignment - "name = value" -> name, value (trimmed); -1 + *what_r */
+int pfconf_split_assignment(const char *text, char **name_r, char **value_r, const char **what_r);
+/* pfconf_parse_int / pfconf_parse_time - value syntax checks (0 ok, -1 bad) */
+int pfconf_parse_int(const char *text, long long *value_r);
+int pfconf_parse_time(const char *text, char def_unit, long long *secs_r);
+
 /* pfconf_create_empty - defaults only, no file (postconf -d, tests) */
 struct pfconf *pfconf_create_empty(const char *config_dir);
 void pfconf_free(struct pfconf **cfgp);
