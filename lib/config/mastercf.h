@@ -54,6 +54,8 @@ int mastercf_parse_text(struct mastercf **mcf_r, const char *name, const char *t
 void mastercf_free(struct mastercf **mcfp);
 /* mastercf_type_name - "inet", "unix", "unix-dgram", "fifo", "pass" */
 const char *mastercf_type_name(enum mastercf_type type);
+/* mastercf_type_parse - type name to enum; -1 if unknown */
+int mastercf_type_parse(const char *name, enum mastercf_type *type_r);
 /* mastercf_find - entry for service/type, or NULL */
 const struct mastercf_entry *mastercf_find(const struct mastercf *mcf, const char *service, enum mastercf_type type);
 

@@ -46,7 +46,8 @@ struct pfconf {
 	struct hash *vars;	/* name -> struct pfvar */
 	struct hash *cache;	/* name -> struct pfcache (expanded values) */
 	unsigned gen;		/* bumped on every change */
-	struct argv graveyard;	/* superseded strings, freed at the end */
+	char **graveyard;	/* superseded strings, freed at the end */
+	size_t ngrave;
 	struct argv expanding;	/* names being expanded (nesting check) */
 	pfconf_undef_fn *undef_fn;
 	void *undef_ctx;
@@ -65,6 +66,13 @@ static const char *set_error(const char *fmt, ...)
 	vsnprintf(errbuf, sizeof(errbuf), fmt, ap);
 	va_end(ap);
 	return errbuf;
+}
+
+/* bury - keep a superseded string alive until pfconf_free (callers may hold it) */
+static void bury(struct pfconf *cfg, char *s)
+{
+	cfg->graveyard = xreallocarray(cfg->graveyard, cfg->ngrave + 1, sizeof(char *));
+	cfg->graveyard[cfg->ngrave++] = s;
 }
 
 /* free_var - hash value destructor */
@@ -96,7 +104,6 @@ struct pfconf *pfconf_create_empty(const char *config_dir)
 	cfg->main_cf = xasprintf("%s/main.cf", config_dir);
 	cfg->vars = hash_create(64);
 	cfg->cache = hash_create(64);
-	argv_init(&cfg->graveyard);
 	argv_init(&cfg->expanding);
 	return cfg;
 }
@@ -109,7 +116,9 @@ void pfconf_free(struct pfconf **cfgp)
 		return;
 	hash_destroy(&cfg->vars, free_var);
 	hash_destroy(&cfg->cache, free_cache);
-	argv_deinit(&cfg->graveyard);
+	while (cfg->ngrave > 0)
+		xfree(cfg->graveyard[--cfg->ngrave]);
+	xfree(cfg->graveyard);
 	argv_deinit(&cfg->expanding);
 	xfree(cfg->config_dir);
 	xfree(cfg->main_cf);
@@ -137,8 +146,8 @@ static void store(struct pfconf *cfg, const char *name, const char *raw, int lin
 	v->origin = origin;
 	prev = hash_insert(cfg->vars, name, v);
 	if (prev != NULL) {
-		argv_add(&cfg->graveyard, prev->raw);	/* pointers handed out stay valid */
-		free_var(prev);
+		bury(cfg, prev->raw);	/* pointers handed out stay valid */
+		xfree(prev);
 	}
 	cfg->gen++;
 }
@@ -354,8 +363,7 @@ static int value_of(struct pfconf *cfg, const char *name, const char **value_r, 
 		c = xcalloc(1, sizeof(*c));
 		hash_insert(cfg->cache, name, c);
 	} else {
-		argv_add(&cfg->graveyard, c->value);
-		xfree(c->value);
+		bury(cfg, c->value);
 	}
 	c->value = buf_steal(&b);
 	c->gen = cfg->gen;
