@@ -1,31 +1,117 @@
 /*
- * log - minimal bootstrap implementation: stderr only.
- * TODO(core): syslog, file, journald targets as described in log.h.
+ * log - Postfix-shaped log lines to stderr, syslog, a file and journald
+ * (see log.h).
  */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SD_JOURNAL_SUPPRESS_LOCATION
+#include <systemd/sd-journal.h>
 
 #include "core/log.h"
 
-static const char *prog_name = "postcote";
+static char prog_name[64] = "postcote";
+static char tag[128] = "postcote";	/* syslog_name/prog */
+static unsigned log_targets = LOG_TARGET_STDERR;
+static int syslog_facility = LOG_MAIL;
+static int syslog_opened;
+static char file_path[1024];
+static int file_fd = -1;
+static dev_t file_dev;
+static ino_t file_ino;
+static time_t file_checked;
 static log_hook_fn *hook_fn;
 static void *hook_ctx;
 static void (*fatal_hook)(void);
+static int in_log;
+
+static const char *const level_prefix[] = { "", "warning: ", "error: ", "fatal: ", "panic: " };
+static const int level_priority[] = { LOG_INFO, LOG_WARNING, LOG_ERR, LOG_CRIT, LOG_CRIT };
+
+static const struct {
+	const char *name;
+	int facility;
+} facilities[] = {
+	{ "mail", LOG_MAIL }, { "daemon", LOG_DAEMON }, { "user", LOG_USER },
+	{ "auth", LOG_AUTH }, { "authpriv", LOG_AUTHPRIV },
+	{ "local0", LOG_LOCAL0 }, { "local1", LOG_LOCAL1 }, { "local2", LOG_LOCAL2 },
+	{ "local3", LOG_LOCAL3 }, { "local4", LOG_LOCAL4 }, { "local5", LOG_LOCAL5 },
+	{ "local6", LOG_LOCAL6 }, { "local7", LOG_LOCAL7 },
+};
 
 void log_open(const char *prog, const char *syslog_name, unsigned targets)
 {
-	(void)syslog_name;
-	(void)targets;
-	prog_name = prog;
+	snprintf(prog_name, sizeof(prog_name), "%s", prog);
+	if (syslog_name != NULL && *syslog_name != '\0')
+		snprintf(tag, sizeof(tag), "%s/%s", syslog_name, prog);
+	else
+		snprintf(tag, sizeof(tag), "%s", prog);
+	log_targets = targets;
+	if (syslog_opened) {
+		closelog();
+		syslog_opened = 0;
+	}
+	if (targets & LOG_TARGET_SYSLOG) {
+		openlog(tag, LOG_PID | LOG_NDELAY, syslog_facility);
+		syslog_opened = 1;
+	}
 }
 
-void log_set_file(const char *path) { (void)path; }
-int log_set_facility(const char *name) { (void)name; return 0; }
-int log_under_systemd(void) { return 0; }
-const char *log_prog(void) { return prog_name; }
+void log_set_file(const char *path)
+{
+	if (file_fd >= 0) {
+		close(file_fd);
+		file_fd = -1;
+	}
+	snprintf(file_path, sizeof(file_path), "%s", path != NULL ? path : "");
+}
+
+int log_set_facility(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(facilities) / sizeof(facilities[0]); i++)
+		if (strcasecmp(name, facilities[i].name) == 0) {
+			syslog_facility = facilities[i].facility;
+			if (syslog_opened)
+				log_open(prog_name, NULL, log_targets);
+			return 0;
+		}
+	return -1;
+}
+
+int log_under_systemd(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long dev, ino;
+	struct stat st;
+
+	if (js == NULL || sscanf(js, "%lu:%lu", &dev, &ino) != 2)
+		return 0;
+	if (fstat(STDERR_FILENO, &st) < 0)
+		return 0;
+	return (unsigned long)st.st_dev == dev && (unsigned long)st.st_ino == ino;
+}
+
+const char *log_prog(void)
+{
+	return prog_name;
+}
+
+const char *log_tag(void)
+{
+	return tag;
+}
 
 void log_set_hook(log_hook_fn *hook, void *ctx)
 {
@@ -33,18 +119,122 @@ void log_set_hook(log_hook_fn *hook, void *ctx)
 	hook_ctx = ctx;
 }
 
-void log_set_fatal_hook(void (*fn)(void)) { fatal_hook = fn; }
+void log_set_fatal_hook(void (*fn)(void))
+{
+	fatal_hook = fn;
+}
 
-static const char *const level_prefix[] = { "", "warning: ", "error: ", "fatal: ", "panic: " };
+/* sanitize - replace control characters so peers cannot forge log lines */
+static void sanitize(char *s)
+{
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c < 0x20 || c == 0x7f)
+			*s = '?';
+	}
+}
+
+/* file_open - (re)open maillog_file when needed; notices rotation */
+static int file_ready(void)
+{
+	struct stat st;
+	time_t now = time(NULL);
+
+	if (file_fd >= 0 && now != file_checked) {
+		file_checked = now;
+		if (stat(file_path, &st) < 0 || st.st_dev != file_dev || st.st_ino != file_ino) {
+			close(file_fd);
+			file_fd = -1;
+		}
+	}
+	if (file_fd < 0) {
+		file_fd = open(file_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
+		if (file_fd < 0)
+			return -1;
+		if (fstat(file_fd, &st) == 0) {
+			file_dev = st.st_dev;
+			file_ino = st.st_ino;
+		}
+		file_checked = now;
+	}
+	return 0;
+}
+
+/* write_file - one maillog_file line: "Mmm dd hh:mm:ss host tag[pid]: text" */
+static void write_file(enum log_level level, const char *text)
+{
+	char line[LOG_LINE_MAX + 256], stamp[32], host[256], *dot;
+	time_t now = time(NULL);
+	struct tm tm;
+	int n;
+
+	if (file_ready() < 0)
+		return;
+	localtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%b %e %H:%M:%S", &tm);
+	if (gethostname(host, sizeof(host) - 1) < 0)
+		snprintf(host, sizeof(host), "localhost");
+	host[sizeof(host) - 1] = '\0';
+	if ((dot = strchr(host, '.')) != NULL)
+		*dot = '\0';
+	n = snprintf(line, sizeof(line), "%s %s %s[%ld]: %s%s\n", stamp, host, tag, (long)getpid(),
+		     level_prefix[level], text);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(line)) {
+		n = sizeof(line) - 1;
+		line[n - 1] = '\n';
+	}
+	if (write(file_fd, line, (size_t)n) < 0) {
+		/* nowhere left to report this */
+	}
+}
+
+/* write_stderr - "prog: warning: text" */
+static void write_stderr(enum log_level level, const char *text)
+{
+	char line[LOG_LINE_MAX + 128];
+	int n = snprintf(line, sizeof(line), "%s: %s%s\n", prog_name, level_prefix[level], text);
+
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(line))
+		n = sizeof(line) - 1;
+	if (write(STDERR_FILENO, line, (size_t)n) < 0) {
+		/* nowhere left to report this */
+	}
+}
 
 void msg_vlog(enum log_level level, const char *fmt, va_list ap)
 {
 	char text[LOG_LINE_MAX];
+	int saved_errno = errno;
 
 	vsnprintf(text, sizeof(text), fmt, ap);
+	sanitize(text);
+	if (in_log) {	/* e.g. out of memory while logging */
+		write_stderr(level, text);
+		errno = saved_errno;
+		return;
+	}
+	in_log = 1;
 	if (hook_fn != NULL)
 		hook_fn(level, text, hook_ctx);
-	fprintf(stderr, "%s: %s%s\n", prog_name, level_prefix[level], text);
+	if (log_targets & LOG_TARGET_STDERR)
+		write_stderr(level, text);
+	if (log_targets & LOG_TARGET_SYSLOG)
+		syslog(syslog_facility | level_priority[level], "%s%s", level_prefix[level], text);
+	if ((log_targets & LOG_TARGET_FILE) && file_path[0] != '\0')
+		write_file(level, text);
+	if (log_targets & LOG_TARGET_JOURNAL)
+		sd_journal_send("MESSAGE=%s%s", level_prefix[level], text,
+				"PRIORITY=%d", level_priority[level],
+				"SYSLOG_FACILITY=%d", syslog_facility >> 3,
+				"SYSLOG_IDENTIFIER=%s", tag,
+				"SYSLOG_PID=%ld", (long)getpid(), NULL);
+	in_log = 0;
+	errno = saved_errno;
 }
 
 #define MSG_FN(name, level) \
@@ -59,6 +249,16 @@ MSG_FN(msg_info, LOG_LEVEL_INFO)
 MSG_FN(msg_warn, LOG_LEVEL_WARN)
 MSG_FN(msg_error, LOG_LEVEL_ERROR)
 
+/* run_fatal_hook - once only, even if the hook itself is fatal */
+static void run_fatal_hook(void)
+{
+	void (*fn)(void) = fatal_hook;
+
+	fatal_hook = NULL;
+	if (fn != NULL)
+		fn();
+}
+
 void msg_fatal_status(int status, const char *fmt, ...)
 {
 	va_list ap;
@@ -66,8 +266,7 @@ void msg_fatal_status(int status, const char *fmt, ...)
 	va_start(ap, fmt);
 	msg_vlog(LOG_LEVEL_FATAL, fmt, ap);
 	va_end(ap);
-	if (fatal_hook != NULL)
-		fatal_hook();
+	run_fatal_hook();
 	exit(status);
 }
 
@@ -78,8 +277,7 @@ void msg_fatal(const char *fmt, ...)
 	va_start(ap, fmt);
 	msg_vlog(LOG_LEVEL_FATAL, fmt, ap);
 	va_end(ap);
-	if (fatal_hook != NULL)
-		fatal_hook();
+	run_fatal_hook();
 	exit(1);
 }
 

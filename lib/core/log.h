@@ -62,6 +62,8 @@ int log_set_facility(const char *name);
 int log_under_systemd(void);
 /* log_prog - current program name */
 const char *log_prog(void);
+/* log_tag - current syslog tag ("postfix/master") */
+const char *log_tag(void);
 
 /*
  * log_set_hook - tests: every formatted line (level, text without prefix) is
