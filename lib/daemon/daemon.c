@@ -53,8 +53,11 @@ void daemon_status(struct daemon *d, int avail)
 	st.pid = getpid();
 	st.gen = d->gen;
 	st.avail = avail;
-	if (write(s->status_fd, &st, sizeof(st)) != (ssize_t)sizeof(st))
+	if (write(s->status_fd, &st, sizeof(st)) != (ssize_t)sizeof(st)) {
+		if (errno == EPIPE)	/* the master retired this generation */
+			finish(s, 0);
 		msg_fatal("%s: write to the master status pipe: %m", d->service);
+	}
 }
 
 /* idle_expired - no client for max_idle seconds */
@@ -153,6 +156,13 @@ static void on_listen(int fd, unsigned ready, void *ctx)
 		s->ops->single(client, &s->d);
 		close(client);
 		s->d.clients--;
+		if (!s->d.stopping) {	/* did the master say goodbye meanwhile? */
+			char c;
+
+			fcntl(MASTER_WATCH_FD, F_SETFL, O_NONBLOCK);
+			if (read(MASTER_WATCH_FD, &c, 1) == 0)
+				s->d.stopping = 1;
+		}
 		if (used_up(s))
 			finish(s, 0);
 		daemon_status(&s->d, MASTER_STAT_AVAIL);

@@ -1,0 +1,73 @@
+/*
+ * master.h - internal interfaces of the master process (not for other
+ * programs).  main.c: start-up, pid lock, signals, reload; service.c:
+ * listeners, process creation, status, throttling, wakeups.
+ */
+#ifndef PC_MASTER_MASTER_H
+#define PC_MASTER_MASTER_H
+
+#include <sys/types.h>
+
+#include "config/mastercf.h"
+
+struct event_loop;
+struct event_timer;
+struct pfconf;
+
+struct master_child;
+
+struct master_service {
+	struct master_service *next;
+	char *key;		/* "service/type" */
+	char *name;		/* master.cf column 1 */
+	char *endpoint;		/* "25", "private/cleanup" (for log lines) */
+	char *path;		/* $daemon_directory/command */
+	enum mastercf_type type;
+	char *signature;	/* everything that defines the service; reload compares it */
+	struct argv argv;	/* exec arguments (path first) */
+	int *listen_fds;
+	int nlisten;
+	int listening;		/* listeners registered with the loop */
+	int maxproc;		/* 0 = unlimited */
+	int wakeup;		/* seconds, 0 = none */
+	int wakeup_on_use;
+	int private_svc;	/* socket under private/ (else public/) */
+	int used;		/* a process has been started at least once */
+	unsigned gen;		/* generation (renewed on reload) */
+	int status_fd[2];	/* children write [1], master reads [0] */
+	int watch_fd[2];	/* children read [0], master holds [1] */
+	int total;		/* live processes of this generation */
+	int avail;		/* of which idle */
+	int throttled;
+	int limit_warned;
+	struct event_timer *throttle_timer;
+	struct event_timer *wakeup_timer;
+};
+
+struct master {
+	struct pfconf *cfg;
+	struct mastercf *mcf;
+	char *config_dir;
+	struct event_loop *loop;
+	struct master_service *services;
+	struct master_child *children;
+	unsigned next_gen;
+	int foreground;
+	long long throttle_time;	/* service_throttle_time, seconds */
+	struct argv env;		/* environment for children */
+	struct argv reported;		/* services already reported as not available */
+};
+
+/* service.c */
+int master_services_create(struct master *m, struct master_service **list_r, const char **error_r);
+int master_service_open(struct master *m, struct master_service *s, const char **error_r);
+void master_service_free(struct master_service **sp);
+void master_service_start(struct master *m, struct master_service *s);
+void master_service_retire(struct master *m, struct master_service *s);
+void master_service_renew(struct master *m, struct master_service *old, struct master_service *s);
+void master_reap(struct master *m);
+void master_kill_children(struct master *m, int signo);
+int master_children_count(const struct master *m);
+void master_build_env(struct master *m);
+
+#endif
