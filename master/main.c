@@ -257,6 +257,7 @@ static void shutdown_services(struct master *m)
 	struct master_service *s;
 	int i;
 
+	m->stopping = 1;
 	for (s = m->services; s != NULL; s = s->next)
 		master_service_retire(m, s);
 	master_kill_children(m, SIGTERM);
@@ -336,9 +337,9 @@ int main(int argc, char **argv)
 	sig_watch(m->loop, SIGINT, on_signal, m);
 	sig_watch(m->loop, SIGQUIT, on_signal, m);
 	start_services(m);
+	daemon_setup_logging(m->cfg, "master", m->foreground);
 	msg_info("daemon started -- version %s, configuration %s", pfconf_get(m->cfg, "mail_version"),
 		 m->config_dir);
-	daemon_setup_logging(m->cfg, "master", m->foreground);
 	if (ready_fd >= 0) {
 		if (write(ready_fd, "R", 1) < 0) {
 			/* parent gone */

@@ -53,6 +53,7 @@ struct master {
 	struct master_child *children;
 	unsigned next_gen;
 	int foreground;
+	int stopping;			/* shutting down: children's deaths are expected */
 	long long throttle_time;	/* service_throttle_time, seconds */
 	struct argv env;		/* environment for children */
 	struct argv reported;		/* services already reported as not available */

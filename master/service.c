@@ -584,7 +584,9 @@ void master_reap(struct master *m)
 		c = *cp;
 		*cp = c->next;
 		s = c->service;
-		if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+		if (m->stopping)
+			;	/* we killed it */
+		else if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
 			msg_warn("process %s pid %ld exit status %d", c->path, (long)pid, WEXITSTATUS(status));
 		else if (WIFSIGNALED(status))
 			msg_warn("process %s pid %ld killed by signal %d", c->path, (long)pid, WTERMSIG(status));

@@ -35,6 +35,8 @@ static void *hook_ctx;
 static void (*fatal_hook)(void);
 static int in_log;
 
+static int file_ready(void);
+
 static const char *const level_prefix[] = { "", "warning: ", "error: ", "fatal: ", "panic: " };
 static const int level_priority[] = { LOG_INFO, LOG_WARNING, LOG_ERR, LOG_CRIT, LOG_CRIT };
 
@@ -74,6 +76,8 @@ void log_set_file(const char *path)
 		file_fd = -1;
 	}
 	snprintf(file_path, sizeof(file_path), "%s", path != NULL ? path : "");
+	if (file_path[0] != '\0')
+		(void)file_ready();	/* open now: privileges may be dropped later */
 }
 
 int log_set_facility(const char *name)
@@ -141,23 +145,28 @@ static int file_ready(void)
 	struct stat st;
 	time_t now = time(NULL);
 
+	int fd;
+
 	if (file_fd >= 0 && now != file_checked) {
 		file_checked = now;
-		if (stat(file_path, &st) < 0 || st.st_dev != file_dev || st.st_ino != file_ino) {
-			close(file_fd);
-			file_fd = -1;
-		}
+		if (stat(file_path, &st) == 0 && st.st_dev == file_dev && st.st_ino == file_ino)
+			return 0;
+		/* rotated or removed: reopen; after a privilege drop or chroot this may
+		 * fail, and then the old descriptor is kept */
+	} else if (file_fd >= 0) {
+		return 0;
 	}
-	if (file_fd < 0) {
-		file_fd = open(file_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
-		if (file_fd < 0)
-			return -1;
-		if (fstat(file_fd, &st) == 0) {
-			file_dev = st.st_dev;
-			file_ino = st.st_ino;
-		}
-		file_checked = now;
+	fd = open(file_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
+	if (fd < 0)
+		return file_fd >= 0 ? 0 : -1;
+	if (file_fd >= 0)
+		close(file_fd);
+	file_fd = fd;
+	if (fstat(file_fd, &st) == 0) {
+		file_dev = st.st_dev;
+		file_ino = st.st_ino;
 	}
+	file_checked = now;
 	return 0;
 }
 
