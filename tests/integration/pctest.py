@@ -54,6 +54,46 @@ def free_port(host="127.0.0.1"):
         return s.getsockname()[1]
 
 
+def fixture_daemon_dir(root):
+    """A daemon_directory holding the installed daemons plus the test fixtures."""
+    d = os.path.join(root, "libexec")
+    os.makedirs(d)
+    for name in os.listdir(daemon_dir()):
+        os.symlink(os.path.join(daemon_dir(), name), os.path.join(d, name))
+    for name in ("pc-testd",):
+        os.symlink(os.path.join(BUILD, "tests", "fixtures", name), os.path.join(d, name))
+    return d
+
+
+def _exists_user(name):
+    try:
+        pwd.getpwnam(name)
+        return True
+    except KeyError:
+        return False
+
+
+def _exists_group(name):
+    try:
+        grp.getgrnam(name)
+        return True
+    except KeyError:
+        return False
+
+
+def mail_owner():
+    """mail_owner for test instances: the invoking user, or (as root) postfix/nobody."""
+    if os.geteuid() != 0:
+        return current_user()
+    return "postfix" if _exists_user("postfix") else "nobody"
+
+
+def setgid_group():
+    if os.geteuid() != 0:
+        return current_group()
+    return "postdrop" if _exists_group("postdrop") else "nogroup"
+
+
 def current_user():
     return pwd.getpwuid(os.getuid()).pw_name
 
@@ -94,13 +134,17 @@ class Instance:
     needed.  Call stop() (or use as a context manager) to clean up.
     """
 
-    def __init__(self, main_cf_extra="", master_cf=None, prefix="pctest-"):
+    def __init__(self, main_cf_extra="", master_cf=None, prefix="pctest-", fixtures=True):
         self.root = tempfile.mkdtemp(prefix=prefix)
+        os.chmod(self.root, 0o755)
         self.etc = os.path.join(self.root, "etc")
         self.spool = os.path.join(self.root, "spool")
         self.data = os.path.join(self.root, "data")
         self.maillog = os.path.join(self.root, "maillog")
+        self.daemon_dir = daemon_dir()
         os.makedirs(self.etc)
+        if fixtures:
+            self.daemon_dir = fixture_daemon_dir(self.root)
         self.write_main_cf(main_cf_extra)
         self.write_master_cf(master_cf if master_cf is not None else "")
 
@@ -109,10 +153,10 @@ class Instance:
             "compatibility_level = 3.6",
             "queue_directory = %s" % self.spool,
             "data_directory = %s" % self.data,
-            "daemon_directory = %s" % daemon_dir(),
+            "daemon_directory = %s" % self.daemon_dir,
             "command_directory = %s" % os.path.join(PREFIX, "sbin"),
-            "mail_owner = %s" % current_user(),
-            "setgid_group = %s" % current_group(),
+            "mail_owner = %s" % mail_owner(),
+            "setgid_group = %s" % setgid_group(),
             "maillog_file = %s" % self.maillog,
             "myhostname = test.example",
             "inet_interfaces = 127.0.0.1",
@@ -142,7 +186,9 @@ class Instance:
             return ""
 
     def wait_log(self, text, timeout=10.0):
-        return wait_for(lambda: text in self.log(), timeout, what="log line %r" % text)
+        """Wait until text appears in maillog; return the whole log."""
+        wait_for(lambda: text in self.log(), timeout, what="log line %r" % text)
+        return self.log()
 
     def master_pid(self):
         try:
