@@ -109,8 +109,10 @@ int cfline_parse_text(const char *name, const char *text, size_t len, struct cfl
 			/* skipped; continuation may follow */
 		} else if (*p == ' ' || *p == '\t') {
 			if (!have) {
-				msg_warn("%s: logical line must not start with whitespace: \"%.30s%s\"",
-					 name, p, eol - p > 30 ? "..." : "");
+				int shown = eol - p > 30 ? 30 : (int)(eol - p);
+
+				msg_warn("%s: logical line must not start with whitespace: \"%.*s%s\"",
+					 name, shown, p, eol - p > 30 ? "..." : "");
 			} else if (buf_append(&cur, p, (size_t)(eol - p)) < 0) {
 				goto too_long;
 			} else {

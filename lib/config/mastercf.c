@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +52,7 @@ static void entry_free(struct mastercf_entry *e)
 	for (i = 0; i < MASTERCF_NFIELDS; i++)
 		xfree(e->field[i]);
 	argv_deinit(&e->cmd);
+	argv_deinit(&e->cmd_text);
 	xfree(e->file);
 }
 
@@ -123,7 +125,7 @@ static int parse_wakeup(struct mastercf_entry *e, const char *text)
  * next_token - split one field or argument.  "{ ... }" groups text with
  * blanks: braces and the blanks just inside them are removed.
  */
-static int next_token(const char **pp, char **tok_r)
+static int next_token(const char **pp, char **tok_r, int *braced_r)
 {
 	const char *p = *pp, *start, *end;
 	int depth;
@@ -132,6 +134,7 @@ static int next_token(const char **pp, char **tok_r)
 		p++;
 	if (*p == '\0')
 		return 0;
+	*braced_r = *p == '{';
 	if (*p != '{') {
 		start = p;
 		while (*p != '\0' && *p != ' ' && *p != '\t')
@@ -179,10 +182,18 @@ static char *normalize_override(char *arg)
 	return out;
 }
 
-/* fail - format an entry error */
-static int fail(const char **error_r, const char *file, int line, const char *what, const char *text)
+/* fail - Postfix's wording, with file and line added: "file F: line N: what" */
+static int fail(const char **error_r, const char *file, int line, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static int fail(const char **error_r, const char *file, int line, const char *fmt, ...)
 {
-	snprintf(errbuf, sizeof(errbuf), "%s, line %d: %s: \"%s\"", file, line, what, text);
+	char what[768];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	snprintf(errbuf, sizeof(errbuf), "file %s: line %d: %s", file, line, what);
 	*error_r = errbuf;
 	return -1;
 }
@@ -193,17 +204,22 @@ static int parse_entry(struct mastercf_entry *e, const char *file, const struct 
 {
 	const char *p = l->text;
 	char *tok;
-	int n = 0, r, prev_o = 0;
+	int n = 0, r, prev_o = 0, braced = 0;
 
 	memset(e, 0, sizeof(*e));
 	argv_init(&e->cmd);
+	argv_init(&e->cmd_text);
 	e->file = xstrdup(file);
 	e->line = l->first;
-	while ((r = next_token(&p, &tok)) > 0) {
+	while ((r = next_token(&p, &tok, &braced)) > 0) {
 		if (n < MASTERCF_NFIELDS) {
 			e->field[n++] = tok;
 			continue;
 		}
+		if (braced)
+			argv_add_printf(&e->cmd_text, "{%s}", tok);
+		else
+			argv_add(&e->cmd_text, tok);
 		if (prev_o)
 			tok = normalize_override(tok);
 		prev_o = e->cmd.n > 0 && strcmp(tok, "-o") == 0;
@@ -211,24 +227,30 @@ static int parse_entry(struct mastercf_entry *e, const char *file, const struct 
 		xfree(tok);
 	}
 	if (r < 0)
-		return fail(error_r, file, l->first, "missing '}'", l->text);
+		return fail(error_r, file, l->first, "missing '}' in \"%s\"", l->text);
 	if (e->cmd.n == 0)
-		return fail(error_r, file, l->first, "missing command name", l->text);
+		return fail(error_r, file, l->first, "bad field count");
 	e->service = xstrdup(e->field[0]);
 	if (mastercf_type_parse(e->field[1], &e->type) < 0)
-		return fail(error_r, file, l->first, "unknown service type", e->field[1]);
+		return fail(error_r, file, l->first, "invalid type field \"%s\" in \"%s\"",
+			    e->field[1], l->text);
 	if (parse_yn(e->field[2], 1, &e->private_svc) < 0)
-		return fail(error_r, file, l->first, "bad private field value", e->field[2]);
+		return fail(error_r, file, l->first, "invalid private field \"%s\" in \"%s\"",
+			    e->field[2], l->text);
 	if (e->type == MASTERCF_INET)
 		e->private_svc = 0;
 	if (parse_yn(e->field[3], 1, &e->unpriv) < 0)
-		return fail(error_r, file, l->first, "bad unprivileged field value", e->field[3]);
+		return fail(error_r, file, l->first, "invalid unprivileged field \"%s\" in \"%s\"",
+			    e->field[3], l->text);
 	if (parse_yn(e->field[4], 0, &e->chroot) < 0)
-		return fail(error_r, file, l->first, "bad chroot field value", e->field[4]);
+		return fail(error_r, file, l->first, "invalid chroot field \"%s\" in \"%s\"",
+			    e->field[4], l->text);
 	if (parse_wakeup(e, e->field[5]) < 0)
-		return fail(error_r, file, l->first, "bad wakeup field value", e->field[5]);
+		return fail(error_r, file, l->first, "invalid wakeup field \"%s\" in \"%s\"",
+			    e->field[5], l->text);
 	if (parse_number(e->field[6], -1, &e->maxproc) < 0)
-		return fail(error_r, file, l->first, "bad process limit field value", e->field[6]);
+		return fail(error_r, file, l->first, "invalid process limit field \"%s\" in \"%s\"",
+			    e->field[6], l->text);
 	return 0;
 }
 

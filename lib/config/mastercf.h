@@ -38,6 +38,7 @@ struct mastercf_entry {
 	int wakeup_on_use;	/* "NNN?": no wakeups until first used */
 	int maxproc;		/* -1 = "-" ($default_process_limit); 0 = unlimited */
 	struct argv cmd;	/* command name, then arguments ("-o" "name=value" pairs kept) */
+	struct argv cmd_text;	/* the same tokens as written, "{ a b }" shown as "{a b}" (postconf) */
 	char *file;
 	int line;		/* first physical line of the entry */
 };

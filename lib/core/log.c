@@ -20,7 +20,7 @@
 
 #include "core/log.h"
 
-static char prog_name[64] = "postcote";
+static char prog_name[256] = "postcote";
 static char tag[128] = "postcote";	/* syslog_name/prog */
 static unsigned log_targets = LOG_TARGET_STDERR;
 static int syslog_facility = LOG_MAIL;

@@ -270,7 +270,7 @@ class TestBadInput(MasterBase):
         inst = self.make(testd_line(free_port()) + "smtp tcp n - n - - smtpd\n")
         r = inst.postfix("start")
         self.assertNotEqual(r.returncode, 0)
-        self.assertIn("master.cf, line 2: unknown service type: \"tcp\"", r.stderr)
+        self.assertIn('master.cf: line 2: invalid type field "tcp" in "smtp tcp n - n - - smtpd"', r.stderr)
         self.assert_not_running(inst)
 
     def test_port_in_use(self):

@@ -80,14 +80,15 @@ static void test_errors(void)
 		const char *text;
 		const char *want;
 	} rows[] = {
-		{ "smtp inet n - y - -\n", "t, line 1: missing command name" },
-		{ "smtp tcp n - y - - smtpd\n", "t, line 1: unknown service type: \"tcp\"" },
-		{ "a unix x - y - - p\n", "bad private field value: \"x\"" },
-		{ "a unix - yes y - - p\n", "bad unprivileged field value" },
-		{ "a unix - - q - - p\n", "bad chroot field value" },
-		{ "a unix - - - 1x - p\n", "bad wakeup field value" },
-		{ "a unix - - - - -1 p\n", "bad process limit field value" },
-		{ "# c\n\na unix - - - - - p\nb unix - - - - - p { x\n", "t, line 4: missing '}'" },
+		{ "smtp inet n - y - -\n", "file t: line 1: bad field count" },
+		{ "smtp tcp n - y - - smtpd\n",
+		  "file t: line 1: invalid type field \"tcp\" in \"smtp tcp n - y - - smtpd\"" },
+		{ "a unix x - y - - p\n", "invalid private field \"x\" in" },
+		{ "a unix - yes y - - p\n", "invalid unprivileged field \"yes\"" },
+		{ "a unix - - q - - p\n", "invalid chroot field" },
+		{ "a unix - - - 1x - p\n", "invalid wakeup field" },
+		{ "a unix - - - - -1 p\n", "invalid process limit field" },
+		{ "# c\n\na unix - - - - - p\nb unix - - - - - p { x\n", "file t: line 4: missing '}'" },
 	};
 	for (size_t i = 0; i < TEST_COUNT(rows); i++) {
 		struct mastercf *mcf = NULL;
