@@ -207,6 +207,22 @@ class TestServices(MasterBase):
                       'new clients may experience noticeable delays' % (port, port), inst.log())
         self.assertEqual(len([p for p in pctest.pids_of(inst.daemon_dir + "/pc-testd")]), 2)
 
+    def test_max_use_and_max_idle(self):
+        port = free_port()
+        inst = self.make(testd_line(port, args="-o max_use=2 -o max_idle=1s"))
+        self.start(inst)    # listeners are open when start returns; no probe connection
+        pids = []
+        for _ in range(3):
+            c = Client(port)
+            pids.append(int(c.cmd("PID").split()[1]))
+            c.close()
+            time.sleep(0.2)
+        self.assertEqual(pids[0], pids[1])        # one process served two clients
+        self.assertNotEqual(pids[1], pids[2])     # then exited (max_use = 2)
+        # max_idle = 1s: the idle process goes away by itself
+        wait_for(lambda: not pctest.pids_of(inst.daemon_dir + "/pc-testd"), 5, what="idle exit")
+        self.assertNotIn("exit status", inst.log())
+
     def test_wakeup_trigger(self):
         inst = self.make("trig unix n - n 1 1 pc-testd trigger\n")
         self.start(inst)
