@@ -230,6 +230,40 @@ class TestServices(MasterBase):
         inst.wait_log("trigger: W", timeout=5)
         self.assertTrue(os.path.exists(os.path.join(inst.spool, "public", "trig")))
 
+    def test_fifo_trigger_and_datagram_services(self):
+        inst = self.make("tfifo fifo n - n 1 1 pc-testd trigger\n"
+                         "dg unix-dgram n - n - 1 pc-testd dgram\n")
+        self.start(inst)
+        fifo = os.path.join(inst.spool, "public", "tfifo")
+        self.assertEqual(os.stat(fifo).st_mode & 0o7777, 0o622)
+        inst.wait_log("trigger: W", timeout=5)
+        fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+        os.write(fd, b"F")
+        os.close(fd)
+        inst.wait_log("trigger: F", timeout=5)
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        s.sendto(b"hello dgram", os.path.join(inst.spool, "public", "dg"))
+        s.close()
+        inst.wait_log("datagram: hello dgram", timeout=5)
+
+    def test_loopback_only_binds_ipv4_and_ipv6(self):
+        if not socket.has_ipv6:
+            self.skipTest("no IPv6")
+        try:
+            probe = socket.socket(socket.AF_INET6)
+            probe.bind(("::1", 0))
+            probe.close()
+        except OSError:
+            self.skipTest("no ::1 on this host")
+        port = free_port()
+        inst = self.make("%d inet n - n - - pc-testd\n" % port,
+                         extra="inet_interfaces = loopback-only\ninet_protocols = all\n")
+        self.start(inst)
+        for host in ("127.0.0.1", "::1"):
+            s = socket.create_connection((host, port), timeout=5)
+            self.assertTrue(s.recv(100).startswith(b"220 pc-testd %d " % port))
+            s.close()
+
     def test_reload_adds_and_removes_services(self):
         pa, pb, pc = free_port(), free_port(), free_port()
         inst = self.make(testd_line(pa) + testd_line(pb))
