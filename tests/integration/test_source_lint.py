@@ -58,5 +58,11 @@ class SourceLint(unittest.TestCase):
         self.assertEqual(bad, [], "these .c files do not include \"config.h\" first: " + ", ".join(bad))
 
 
+class DocsCurrent(unittest.TestCase):
+    def test_configuration_doc_lists_implemented_parameters(self):
+        r = pctest.run(["python3", os.path.join(pctest.SRC, "scripts", "gen-config-doc.py"), "--check"])
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+
+
 if __name__ == "__main__":
     unittest.main()
