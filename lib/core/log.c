@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -34,6 +36,7 @@ static log_hook_fn *hook_fn;
 static void *hook_ctx;
 static void (*fatal_hook)(void);
 static int in_log;
+static int postlog_fd = -1;
 
 static int file_ready(void);
 
@@ -78,6 +81,25 @@ void log_set_file(const char *path)
 	snprintf(file_path, sizeof(file_path), "%s", path != NULL ? path : "");
 	if (file_path[0] != '\0')
 		(void)file_ready();	/* open now: privileges may be dropped later */
+}
+
+void log_set_postlog(const char *socket_path)
+{
+	struct sockaddr_un sun;
+
+	if (postlog_fd >= 0)
+		close(postlog_fd);
+	postlog_fd = -1;
+	if (socket_path == NULL || strlen(socket_path) >= sizeof(sun.sun_path))
+		return;
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, socket_path, strlen(socket_path) + 1);
+	postlog_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (postlog_fd >= 0 && connect(postlog_fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		close(postlog_fd);
+		postlog_fd = -1;
+	}
 }
 
 int log_set_facility(const char *name)
@@ -170,10 +192,10 @@ static int file_ready(void)
 	return 0;
 }
 
-/* write_file - one maillog_file line: "Mmm dd hh:mm:ss host tag[pid]: text" */
-static void write_file(enum log_level level, const char *text)
+/* append_line - "Mmm dd hh:mm:ss host " + record + newline, one write() */
+static void append_line(const char *record, size_t len)
 {
-	char line[LOG_LINE_MAX + 256], stamp[32], host[256], *dot;
+	char line[LOG_LINE_MAX + 512], stamp[32], host[256], *dot;
 	time_t now = time(NULL);
 	struct tm tm;
 	int n;
@@ -187,8 +209,9 @@ static void write_file(enum log_level level, const char *text)
 	host[sizeof(host) - 1] = '\0';
 	if ((dot = strchr(host, '.')) != NULL)
 		*dot = '\0';
-	n = snprintf(line, sizeof(line), "%s %s %s[%ld]: %s%s\n", stamp, host, tag, (long)getpid(),
-		     level_prefix[level], text);
+	if (len > LOG_LINE_MAX + 256)
+		len = LOG_LINE_MAX + 256;
+	n = snprintf(line, sizeof(line), "%s %s %.*s\n", stamp, host, (int)len, record);
 	if (n < 0)
 		return;
 	if ((size_t)n >= sizeof(line)) {
@@ -198,6 +221,33 @@ static void write_file(enum log_level level, const char *text)
 	if (write(file_fd, line, (size_t)n) < 0) {
 		/* nowhere left to report this */
 	}
+}
+
+void log_write_record(const char *record, size_t len)
+{
+	char copy[LOG_LINE_MAX + 256];
+
+	if (len >= sizeof(copy))
+		len = sizeof(copy) - 1;
+	memcpy(copy, record, len);
+	copy[len] = '\0';
+	sanitize(copy);
+	append_line(copy, len);
+}
+
+/* write_file - one maillog_file line: "Mmm dd hh:mm:ss host tag[pid]: text" */
+static void write_file(enum log_level level, const char *text)
+{
+	char record[LOG_LINE_MAX + 256];
+	int n = snprintf(record, sizeof(record), "%s[%ld]: %s%s", tag, (long)getpid(),
+			 level_prefix[level], text);
+
+	if (n < 0)
+		return;
+	if (postlog_fd >= 0 && send(postlog_fd, record, strlen(record), MSG_DONTWAIT) >= 0)
+		return;
+	if (file_path[0] != '\0')
+		append_line(record, strlen(record));
 }
 
 /* write_stderr - "prog: warning: text" */
@@ -234,7 +284,7 @@ void msg_vlog(enum log_level level, const char *fmt, va_list ap)
 		write_stderr(level, text);
 	if (log_targets & LOG_TARGET_SYSLOG)
 		syslog(syslog_facility | level_priority[level], "%s%s", level_prefix[level], text);
-	if ((log_targets & LOG_TARGET_FILE) && file_path[0] != '\0')
+	if ((log_targets & (LOG_TARGET_FILE | LOG_TARGET_POSTLOG)) && (file_path[0] != '\0' || postlog_fd >= 0))
 		write_file(level, text);
 	if (log_targets & LOG_TARGET_JOURNAL)
 		sd_journal_send("MESSAGE=%s%s", level_prefix[level], text,

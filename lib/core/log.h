@@ -46,6 +46,7 @@ enum log_level {
 #define LOG_TARGET_SYSLOG	(1u << 1)
 #define LOG_TARGET_FILE		(1u << 2)
 #define LOG_TARGET_JOURNAL	(1u << 3)
+#define LOG_TARGET_POSTLOG	(1u << 4)	/* datagrams to the postlog service */
 
 /*
  * log_open - set the program name and targets.
@@ -56,6 +57,15 @@ enum log_level {
 void log_open(const char *prog, const char *syslog_name, unsigned targets);
 /* log_set_file - path for LOG_TARGET_FILE ("maillog_file"); "/dev/stdout" works */
 void log_set_file(const char *path);
+/*
+ * log_set_postlog - socket of the postlog service for LOG_TARGET_POSTLOG.
+ * Records are "<tag>[<pid>]: <level prefix><text>" datagrams; when the
+ * service cannot be reached the line goes to the file target instead (if
+ * one is open).  The socket is connected at once (before a chroot).
+ */
+void log_set_postlog(const char *socket_path);
+/* log_write_record - postlogd: append "<stamp> <host> " + record + "\n" to the file */
+void log_write_record(const char *record, size_t len);
 /* log_set_facility - syslog facility by name ("mail", "local0", ...); -1 if unknown */
 int log_set_facility(const char *name);
 /* log_under_systemd - true when stderr/stdout is connected to the journal */

@@ -321,6 +321,14 @@ int daemon_main(int argc, char **argv, const char *prog, enum daemon_kind kind,
 	setup_config(s, &overrides);
 	argv_deinit(&overrides);
 	daemon_setup_logging(s->d.cfg, prog, s->d.standalone);
+	if (*pfconf_get(s->d.cfg, "maillog_file") != '\0' && strcmp(prog, "postlogd") != 0) {
+		/* as Postfix: with maillog_file, daemons log through the postlog service
+		 * when it runs (the file stays open as the fallback) */
+		char *sock = xasprintf("%s/public/postlog", pfconf_get(s->d.cfg, "queue_directory"));
+
+		log_set_postlog(sock);
+		xfree(sock);
+	}
 	s->d.loop = event_loop_create();
 	if (ops->pre_jail != NULL)
 		ops->pre_jail(&s->d);
