@@ -74,11 +74,11 @@ static void test_lock_and_pidfile(void)
 	char *p = xasprintf("%s/master.pid", d);
 	const char *error;
 	pid_t other = 0;
-	int fd, sync[2];
+	int fd, up[2], down[2];	/* child -> parent, parent -> child */
 	pid_t child;
 
 	T_INTEQ(pidfile_locked(p), 0);
-	if (pipe(sync) < 0)
+	if (pipe(up) < 0 || pipe(down) < 0)
 		abort();
 	child = fork();
 	if (child == 0) {
@@ -86,14 +86,14 @@ static void test_lock_and_pidfile(void)
 
 		if (pidfile_acquire(p, NULL, &error) < 0)
 			_exit(1);
-		if (write(sync[1], "x", 1) != 1 || read(sync[0], &c, 1) != 1)
+		if (write(up[1], "x", 1) != 1 || read(down[0], &c, 1) != 1)
 			_exit(2);
 		_exit(0);
 	}
 	{
 		char c;
 
-		T_INTEQ(read(sync[0], &c, 1), 1);
+		T_INTEQ(read(up[0], &c, 1), 1);
 	}
 	T_INTEQ(pidfile_locked(p), 1);
 	T_INTEQ(pidfile_read(p), child);
@@ -101,7 +101,7 @@ static void test_lock_and_pidfile(void)
 	T_INTEQ(fd, -1);
 	T_INTEQ(errno, EAGAIN);
 	T_INTEQ(other, child);
-	if (write(sync[1], "x", 1) != 1)
+	if (write(down[1], "x", 1) != 1)
 		abort();
 	waitpid(child, NULL, 0);
 	T_INTEQ(pidfile_locked(p), 0);
