@@ -44,11 +44,11 @@ def run_unit(build, pattern):
         t0 = time.monotonic()
         try:
             proc = subprocess.run([prog], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                  timeout=300, cwd=os.path.join(HERE, ".."))
+                                  timeout=120, cwd=os.path.join(HERE, ".."))
             out = proc.stdout.decode("utf-8", "replace")
             rc = proc.returncode
         except subprocess.TimeoutExpired as e:
-            out = (e.stdout or b"").decode("utf-8", "replace") + "\n# TIMEOUT after 300s\n"
+            out = (e.stdout or b"").decode("utf-8", "replace") + "\n# TIMEOUT after 120s\n"
             rc = -1
         plan = None
         ok = bad = 0

@@ -28,6 +28,7 @@
 #include "core/mem.h"
 
 #define PFCONF_NESTING_MAX 100
+#define PFCONF_VALUE_MAX (1024 * 1024)	/* bound on an expanded value */
 
 struct pfvar {
 	char *raw;		/* value as written */
@@ -208,13 +209,35 @@ int pfconf_override(struct pfconf *cfg, const char *name_eq_value, const char **
 	return 0;
 }
 
+/* apply_lines - name = value definitions, in order */
+static int apply_lines(struct pfconf *cfg, const char *path, struct cflines *linesp,
+		       const char **error_r);
+
 int pfconf_read_file(struct pfconf *cfg, const char *path, const char **error_r)
 {
 	struct cflines lines;
-	size_t i;
 
 	if (cfline_read_file(path, &lines, error_r) < 0)
 		return -1;
+	return apply_lines(cfg, path, &lines, error_r);
+}
+
+int pfconf_read_text(struct pfconf *cfg, const char *name, const char *text, size_t len,
+		     const char **error_r)
+{
+	struct cflines lines;
+
+	if (cfline_parse_text(name, text, len, &lines, error_r) < 0)
+		return -1;
+	return apply_lines(cfg, name, &lines, error_r);
+}
+
+static int apply_lines(struct pfconf *cfg, const char *path, struct cflines *linesp,
+		       const char **error_r)
+{
+	struct cflines lines = *linesp;
+	size_t i;
+
 	for (i = 0; i < lines.n; i++) {
 		char *name, *value;
 		const char *what;
@@ -352,7 +375,7 @@ static int value_of(struct pfconf *cfg, const char *name, const char **value_r, 
 			return -1;
 		}
 	argv_add(&cfg->expanding, name);
-	buf_init(&b, 0);
+	buf_init(&b, PFCONF_VALUE_MAX);
 	if (expand_text(cfg, raw, strlen(raw), &b, error_r) < 0) {
 		buf_deinit(&b);
 		argv_truncate(&cfg->expanding, cfg->expanding.n - 1);
@@ -584,8 +607,13 @@ static int expand_braced(struct pfconf *cfg, const char *p, const char *end, str
 	xfree(n);
 	if (ret < 0)
 		return -1;
-	if (p == end)
-		return buf_append_str(out, value) < 0 ? -1 : 0;
+	if (p == end) {
+		if (buf_append_str(out, value) < 0) {
+			*error_r = set_error("expanded value longer than %zu bytes", out->limit);
+			return -1;
+		}
+		return 0;
+	}
 	if (*p == '?' || *p == ':')
 		return expand_conditional(cfg, value, p, end, out, error_r);
 	*error_r = set_error("syntax error in \"${%.*s}\"", (int)(end - name), name);
@@ -601,15 +629,19 @@ static int expand_text(struct pfconf *cfg, const char *text, size_t len, struct 
 		const char *dollar = memchr(p, '$', (size_t)(end - p));
 
 		if (dollar == NULL) {
-			buf_append(out, p, (size_t)(end - p));
+			if (buf_append(out, p, (size_t)(end - p)) < 0)
+				goto too_long;
 			break;
 		}
-		buf_append(out, p, (size_t)(dollar - p));
+		if (buf_append(out, p, (size_t)(dollar - p)) < 0)
+			goto too_long;
 		p = dollar + 1;
 		if (p >= end) {
-			buf_append_c(out, '$');
+			if (buf_append_c(out, '$') < 0)
+				goto too_long;
 		} else if (*p == '$') {
-			buf_append_c(out, '$');
+			if (buf_append_c(out, '$') < 0)
+				goto too_long;
 			p++;
 		} else if (*p == '{' || *p == '(') {
 			const char *close = match_close(p, end, *p, *p == '{' ? '}' : ')');
@@ -634,12 +666,16 @@ static int expand_text(struct pfconf *cfg, const char *text, size_t len, struct 
 			xfree(n);
 			if (ret < 0)
 				return -1;
-			buf_append_str(out, value);
-		} else {
-			buf_append_c(out, '$');
+			if (buf_append_str(out, value) < 0)
+				goto too_long;
+		} else if (buf_append_c(out, '$') < 0) {
+			goto too_long;
 		}
 	}
 	return 0;
+too_long:
+	*error_r = set_error("expanded value longer than %zu bytes", out->limit);
+	return -1;
 }
 
 int pfconf_expand(struct pfconf *cfg, const char *text, struct buf *out, const char **error_r)

@@ -42,6 +42,9 @@ int pfconf_load_flags(struct pfconf **cfg_r, const char *config_dir, unsigned fl
 		      const char **error_r);
 /* pfconf_read_file - read another main.cf-format file into cfg (later definitions win) */
 int pfconf_read_file(struct pfconf *cfg, const char *path, const char **error_r);
+/* pfconf_read_text - the same from memory (tests, fuzzing); name is used in messages */
+int pfconf_read_text(struct pfconf *cfg, const char *name, const char *text, size_t len,
+		     const char **error_r);
 /* pfconf_main_cf - path of main.cf */
 const char *pfconf_main_cf(const struct pfconf *cfg);
 

@@ -183,6 +183,36 @@ static void test_loop_detected(void)
 	pfconf_free(&cfg);
 }
 
+static void test_expansion_is_bounded(void)
+{
+	struct buf text, out;
+	struct pfconf *cfg;
+	const char *error = NULL;
+	char *dir;
+
+	/* v0 = x...x (1000 bytes), v1 = $v0$v0, ... v20 = 2^20 * 1000 bytes */
+	buf_init(&text, 0);
+	buf_append_str(&text, "v0 = ");
+	for (int i = 0; i < 1000; i++)
+		buf_append_c(&text, 'x');
+	buf_append_c(&text, '\n');
+	for (int i = 1; i <= 20; i++)
+		buf_printf(&text, "v%d = $v%d$v%d\n", i, i - 1, i - 1);
+	dir = write_main_cf(buf_cstr(&text));
+	T_INTEQ(pfconf_load(&cfg, dir, &error), 0);
+	buf_init(&out, 0);
+	T_INTEQ(pfconf_expand(cfg, "$v20", &out, &error), -1);
+	T_ASSERT_MSG(error != NULL && strstr(error, "longer than") != NULL, "%s", error);
+	buf_reset(&out);
+	T_INTEQ(pfconf_expand(cfg, "$v5", &out, &error), 0);
+	T_INTEQ(buf_len(&out), 32000);
+	T_EXPECT_EXIT(1, pfconf_get(cfg, "v20"));
+	buf_deinit(&out);
+	buf_deinit(&text);
+	pfconf_free(&cfg);
+	xfree(dir);
+}
+
 static void test_syntax_errors(void)
 {
 	static const struct {
@@ -274,6 +304,7 @@ int main(void)
 		TEST(test_typed_values),
 		TEST(test_bad_values_are_fatal),
 		TEST(test_loop_detected),
+		TEST(test_expansion_is_bounded),
 		TEST(test_syntax_errors),
 		TEST(test_override),
 		TEST(test_lists),

@@ -1,0 +1,36 @@
+#!/bin/sh
+# fuzz.sh [seconds] - build the libFuzzer targets in tests/fuzz with clang
+# (ASan + UBSan + libFuzzer) into build-fuzz/ and run each for a while on a
+# seed corpus made from the stock configuration files.  Exit status is
+# non-zero when a target crashes; the crashing input is left in build-fuzz/.
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+secs=${1:-20}
+out="$top/build-fuzz"
+mkdir -p "$out"
+[ -f "$top/build/config.h" ] || "$top/scripts/build.sh" >/dev/null
+CC=${CC:-clang}
+flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I$top/lib -I$top/build"
+flags="$flags -DPC_CONFIG_DIR=\"/etc/postfix\" -DPC_QUEUE_DIR=\"/var/spool/postfix\" -DPC_DATA_DIR=\"/var/lib/postfix\""
+flags="$flags -DPC_DAEMON_DIR=\"/usr/libexec/postcote\" -DPC_COMMAND_DIR=\"/usr/sbin\" -DPC_BIN_DIR=\"/usr/bin\""
+flags="$flags -DPC_MAN_DIR=\"/usr/share/man\" -DPC_DOC_DIR=\"/usr/share/doc/postcote\""
+libs="$top/lib/core/mem.c $top/lib/core/buf.c $top/lib/core/argv.c $top/lib/core/log.c $top/lib/core/hash.c"
+libs="$libs $top/lib/config/cfline.c $top/lib/config/pfconf.c $top/lib/config/pfparam.c $top/lib/config/pfparam_table.c $top/lib/config/mastercf.c"
+stock="$top/../shared/compat/debian-postfix-3.7"
+status=0
+for target in maincf mastercf; do
+	# shellcheck disable=SC2086
+	$CC $flags -o "$out/fuzz_$target" "$top/tests/fuzz/fuzz_$target.c" $libs -lsystemd
+	corpus="$out/corpus_$target"
+	mkdir -p "$corpus"
+	cp "$top/tests/fuzz/seeds/$target"/* "$corpus/" 2>/dev/null || true
+	[ -d "$stock" ] && cp "$stock/main.cf" "$corpus/stock-main.cf" && cp "$stock/master.cf" "$corpus/stock-master.cf"
+	echo "fuzz_$target: ${secs}s"
+	if ! (cd "$out" && ASAN_OPTIONS=detect_leaks=0 "./fuzz_$target" -max_total_time="$secs" \
+		-max_len=4096 -timeout=5 -rss_limit_mb=2048 "$corpus" > "fuzz_$target.log" 2>&1); then
+		echo "fuzz_$target FAILED; see $out/fuzz_$target.log"
+		tail -30 "$out/fuzz_$target.log"
+		status=1
+	fi
+done
+exit $status
