@@ -318,15 +318,21 @@ static void run_fatal_hook(void)
 		fn();
 }
 
+/* vfatal - log, run the fatal hook once, exit with status */
+static void vfatal(int status, const char *fmt, va_list ap) __attribute__((noreturn, format(printf, 2, 0)));
+static void vfatal(int status, const char *fmt, va_list ap)
+{
+	msg_vlog(LOG_LEVEL_FATAL, fmt, ap);
+	run_fatal_hook();
+	exit(status);
+}
+
 void msg_fatal_status(int status, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	msg_vlog(LOG_LEVEL_FATAL, fmt, ap);
-	va_end(ap);
-	run_fatal_hook();
-	exit(status);
+	vfatal(status, fmt, ap);
 }
 
 void msg_fatal(const char *fmt, ...)
@@ -334,10 +340,7 @@ void msg_fatal(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	msg_vlog(LOG_LEVEL_FATAL, fmt, ap);
-	va_end(ap);
-	run_fatal_hook();
-	exit(1);
+	vfatal(1, fmt, ap);
 }
 
 void msg_panic(const char *fmt, ...)
