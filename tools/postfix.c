@@ -24,6 +24,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -230,6 +231,33 @@ static void check_users(void)
 		    pfconf_main_cf(cfg), error, pfconf_get(cfg, "setgid_group"));
 }
 
+/* check_parameters - postconf's unused/undefined parameter warnings, as Postfix's check shows them */
+static void check_parameters(void)
+{
+	char *prog = xasprintf("%s/postconf", pfconf_get(cfg, "command_directory"));
+	pid_t pid;
+	int status;
+
+	if (access(prog, X_OK) < 0) {
+		xfree(prog);
+		return;
+	}
+	pid = fork();
+	if (pid == 0) {
+		char *const argv[] = { (char *)"postconf", (char *)"-c", (char *)pfconf_config_dir(cfg),
+				       (char *)"-n", NULL };
+		int null = open("/dev/null", O_WRONLY);
+
+		if (null >= 0)
+			dup2(null, 1);
+		execv(prog, argv);
+		_exit(127);
+	}
+	if (pid > 0)
+		waitpid(pid, &status, 0);
+	xfree(prog);
+}
+
 /* do_check - postfix check */
 static void do_check(void)
 {
@@ -239,6 +267,7 @@ static void do_check(void)
 	struct stat st;
 
 	check_config();
+	check_parameters();
 	check_users();
 	v = manifest_load(&n);
 	for (i = 0; i < n; i++)

@@ -124,6 +124,14 @@ class TestStartStop(MasterBase):
         self.assertEqual(r.returncode, 1)
         self.assertIn("unknown command: 'bogus'", r.stderr)
 
+    def test_check_reports_unused_parameters(self):
+        inst = self.make(testd_line(free_port()), extra="foo_bar = 1\nx = $no_such_thing\n")
+        r = inst.postfix("check")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("postconf: warning: %s/main.cf: unused parameter: foo_bar=1" % inst.etc, r.stderr)
+        self.assertIn("postconf: warning: %s/main.cf: undefined parameter: no_such_thing" % inst.etc,
+                      r.stderr)
+
     def test_check_creates_queue_directories(self):
         inst = self.make(testd_line(free_port()))
         r = inst.postfix("check")
@@ -247,6 +255,22 @@ class TestServices(MasterBase):
         s.sendto(b"hello dgram", os.path.join(inst.spool, "public", "dg"))
         s.close()
         inst.wait_log("datagram: hello dgram", timeout=5)
+
+    def test_multi_client_server(self):
+        port = free_port()
+        inst = self.make(testd_line(port, args="multi -o max_use=5"))
+        self.start(inst)
+        clients = [Client(port) for _ in range(4)]
+        pids = {c.cmd("PID") for c in clients}
+        self.assertEqual(len(pids), 1)               # one process serves them all
+        self.assertEqual(clients[3].cmd("CLIENTS"), "250 4")
+        self.assertEqual(clients[0].cmd("ECHO multi"), "250 multi")
+        for c in clients:
+            c.close()
+        c5 = Client(port)                             # fifth client: max_use reached after it
+        self.assertEqual({c5.cmd("PID")}, pids)
+        c5.close()
+        wait_for(lambda: Client(port).cmd("PID") not in pids, 5, what="a new process after max_use")
 
     def test_loopback_only_binds_ipv4_and_ipv6(self):
         if not socket.has_ipv6:
