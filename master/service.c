@@ -399,21 +399,23 @@ static void spawn(struct master *m, struct master_service *s)
 		return;
 	}
 	if (pid == 0) {
-		int n = s->nlisten, i, base = 64;
+		int n = s->nlisten, i, high = MASTER_LISTEN_FD + n, st, wt, lt[256];
 
-		/* move everything out of the way, then into place */
-		if (fcntl(s->status_fd[1], F_DUPFD, base) != base
-		    || fcntl(s->watch_fd[0], F_DUPFD, base + 1) != base + 1)
+		/* move the sources above the target range, then into place */
+		if (n > 256)
+			_exit(1);
+		st = fcntl(s->status_fd[1], F_DUPFD, high);
+		wt = fcntl(s->watch_fd[0], F_DUPFD, high);
+		for (i = 0; i < n; i++)
+			lt[i] = fcntl(s->listen_fds[i], F_DUPFD, high);
+		if (st < 0 || wt < 0 || dup2(st, MASTER_STATUS_FD) < 0 || dup2(wt, MASTER_WATCH_FD) < 0)
 			_exit(1);
 		for (i = 0; i < n; i++)
-			if (fcntl(s->listen_fds[i], F_DUPFD, base + 2 + i) != base + 2 + i)
+			if (lt[i] < 0 || dup2(lt[i], MASTER_LISTEN_FD + i) < 0)
 				_exit(1);
-		dup2(base, MASTER_STATUS_FD);
-		dup2(base + 1, MASTER_WATCH_FD);
-		for (i = 0; i < n; i++)
-			dup2(base + 2 + i, MASTER_LISTEN_FD + i);
-		for (i = MASTER_LISTEN_FD + n; i < 1024; i++)
-			close(i);
+		if (close_range((unsigned)high, ~0U, 0) < 0)
+			for (i = high; i < 65536; i++)
+				close(i);
 		if (!m->foreground) {
 			int null = open("/dev/null", O_RDWR);
 

@@ -256,6 +256,14 @@ class TestServices(MasterBase):
         s.close()
         inst.wait_log("datagram: hello dgram", timeout=5)
 
+    def test_many_services(self):
+        ports = [free_port() for _ in range(40)]
+        inst = self.make("".join(testd_line(p) for p in ports))
+        self.start(inst)
+        for p in (ports[0], ports[-1]):
+            self.assertEqual(Client(p).cmd("ECHO many"), "250 many")
+        self.assertNotIn("exit status", inst.log())
+
     def test_multi_client_server(self):
         port = free_port()
         inst = self.make(testd_line(port, args="multi -o max_use=5"))
