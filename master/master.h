@@ -39,6 +39,7 @@ struct master_service {
 	int total;		/* live processes of this generation */
 	int avail;		/* of which idle */
 	int throttled;
+	int throttle_level;	/* consecutive throttles: the delay doubles, up to 8x */
 	int limit_warned;
 	struct event_timer *throttle_timer;
 	struct event_timer *wakeup_timer;

@@ -525,6 +525,7 @@ static void on_status(int fd, unsigned ready, void *ctx)
 		if (cp == NULL || (c = *cp)->service == NULL || c->gen != st.gen)
 			continue;
 		s = c->service;
+		s->throttle_level = 0;	/* a process came up: the service works again */
 		if (st.avail == MASTER_STAT_AVAIL && !c->avail) {
 			c->avail = 1;
 			s->avail++;
@@ -568,7 +569,12 @@ static void throttle(struct master *m, struct master_service *s)
 	t = xcalloc(1, sizeof(*t));
 	t->m = m;
 	t->s = s;
-	s->throttle_timer = event_timer_add(m->loop, (uint64_t)m->throttle_time * 1000, end_throttle, t);
+	/* service_throttle_time, doubling while the service keeps failing (at most 8x) */
+	s->throttle_timer = event_timer_add(m->loop,
+					    ((uint64_t)m->throttle_time * 1000) << s->throttle_level,
+					    end_throttle, t);
+	if (s->throttle_level < 3)
+		s->throttle_level++;
 	update_listen(m, s);
 }
 
