@@ -53,6 +53,7 @@ struct pfconf {
 	pfconf_undef_fn *undef_fn;
 	void *undef_ctx;
 	unsigned flags;		/* PFCONF_FLAG_* */
+	const char *nested_error;	/* error inside a default function, see pfconf_get_nested */
 };
 
 static char errbuf[1024];
@@ -362,19 +363,32 @@ static int value_of(struct pfconf *cfg, const char *name, const char **value_r, 
 		*value_r = c->value;
 		return 0;
 	}
-	raw = pfconf_get_raw(cfg, name);
-	if (raw == NULL) {
-		if (cfg->undef_fn != NULL)
-			cfg->undef_fn(name, cfg->undef_ctx);
-		*value_r = "";
-		return 0;
-	}
 	for (i = 0; i < cfg->expanding.n; i++)
 		if (strcmp(cfg->expanding.v[i], name) == 0 || cfg->expanding.n >= PFCONF_NESTING_MAX) {
 			*error_r = set_error("unreasonable macro call nesting: \"%s\"", name);
 			return -1;
 		}
 	argv_add(&cfg->expanding, name);
+	{
+		const char *outer = cfg->nested_error, *inner;
+
+		cfg->nested_error = NULL;
+		raw = pfconf_get_raw(cfg, name);	/* may run a default function */
+		inner = cfg->nested_error;
+		cfg->nested_error = outer;
+		if (inner != NULL) {
+			*error_r = inner;
+			argv_truncate(&cfg->expanding, cfg->expanding.n - 1);
+			return -1;
+		}
+	}
+	if (raw == NULL) {
+		argv_truncate(&cfg->expanding, cfg->expanding.n - 1);
+		if (cfg->undef_fn != NULL)
+			cfg->undef_fn(name, cfg->undef_ctx);
+		*value_r = "";
+		return 0;
+	}
 	buf_init(&b, PFCONF_VALUE_MAX);
 	if (expand_text(cfg, raw, strlen(raw), &b, error_r) < 0) {
 		buf_deinit(&b);
@@ -681,7 +695,6 @@ too_long:
 int pfconf_expand(struct pfconf *cfg, const char *text, struct buf *out, const char **error_r)
 {
 	*error_r = NULL;
-	argv_truncate(&cfg->expanding, 0);
 	return expand_text(cfg, text, strlen(text), out, error_r);
 }
 
@@ -689,9 +702,24 @@ const char *pfconf_get(struct pfconf *cfg, const char *name)
 {
 	const char *value, *error = NULL;
 
-	argv_truncate(&cfg->expanding, 0);
 	if (value_of(cfg, name, &value, &error) < 0)
 		msg_fatal("%s: parameter %s: %s", cfg->main_cf, name, error);
+	return value;
+}
+
+const char *pfconf_get_nested(struct pfconf *cfg, const char *name)
+{
+	const char *value, *error = NULL;
+
+	if (value_of(cfg, name, &value, &error) < 0) {
+		if (cfg->nested_error == NULL) {	/* keep the first error */
+			char *copy = xstrdup(error);
+
+			bury(cfg, copy);
+			cfg->nested_error = copy;
+		}
+		return "";
+	}
 	return value;
 }
 

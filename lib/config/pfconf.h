@@ -84,6 +84,12 @@ const char *pfconf_get_raw(struct pfconf *cfg, const char *name);
 int pfconf_is_set(const struct pfconf *cfg, const char *name);
 /* pfconf_get - expanded value; "" for unknown/undefined names */
 const char *pfconf_get(struct pfconf *cfg, const char *name);
+/*
+ * pfconf_get_nested - for default functions (pfparam.c) that need another
+ * parameter while a value is being expanded: an error is not fatal but
+ * reported by the expansion that ran the default function.
+ */
+const char *pfconf_get_nested(struct pfconf *cfg, const char *name);
 /* pfconf_get_bool - yes/no (also true/false, 1/0? no: Postfix accepts yes/no only, case-insensitive) */
 int pfconf_get_bool(struct pfconf *cfg, const char *name);
 /* pfconf_get_int - integer, range-checked against the table */

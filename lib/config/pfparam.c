@@ -73,7 +73,7 @@ const char *pfparam_def_myhostname(struct pfconf *cfg)
 
 const char *pfparam_def_mydomain(struct pfconf *cfg)
 {
-	const char *host = pfconf_get(cfg, "myhostname");
+	const char *host = pfconf_get_nested(cfg, "myhostname");
 	const char *dot = strchr(host, '.');
 
 	if (dot == NULL || dot[1] == '\0')
@@ -167,8 +167,8 @@ const char *pfparam_def_mynetworks(struct pfconf *cfg)
 	static char *value, *key;
 	struct ifaddrs *list;
 	struct buf b;
-	const char *style = pfconf_get(cfg, "mynetworks_style");
-	const char *proto = pfconf_get(cfg, "inet_protocols");
+	const char *style = pfconf_get_nested(cfg, "mynetworks_style");
+	const char *proto = pfconf_get_nested(cfg, "inet_protocols");
 	char *k = xasprintf("%s/%s", style, proto);
 
 	if (key != NULL && strcmp(key, k) == 0) {

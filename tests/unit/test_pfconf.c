@@ -213,6 +213,24 @@ static void test_expansion_is_bounded(void)
 	xfree(dir);
 }
 
+static void test_error_inside_default_function(void)
+{
+	/* mynetworks' default is computed from mynetworks_style: a loop there is an
+	 * expansion error, not an exit (found by fuzz_maincf) */
+	struct pfconf *cfg = load("mynetworks_style = $mynetworks\nx = $mynetworks\n");
+	struct buf out;
+	const char *error = NULL;
+
+	buf_init(&out, 0);
+	T_INTEQ(pfconf_expand(cfg, "$x", &out, &error), -1);
+	T_ASSERT_MSG(error != NULL && strstr(error, "nesting") != NULL, "%s", error);
+	T_EXPECT_EXIT(1, pfconf_get(cfg, "x"));
+	buf_reset(&out);
+	T_INTEQ(pfconf_expand(cfg, "ok", &out, &error), 0);	/* state is clean afterwards */
+	buf_deinit(&out);
+	pfconf_free(&cfg);
+}
+
 static void test_syntax_errors(void)
 {
 	static const struct {
@@ -305,6 +323,7 @@ int main(void)
 		TEST(test_bad_values_are_fatal),
 		TEST(test_loop_detected),
 		TEST(test_expansion_is_bounded),
+		TEST(test_error_inside_default_function),
 		TEST(test_syntax_errors),
 		TEST(test_override),
 		TEST(test_lists),
