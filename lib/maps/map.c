@@ -27,8 +27,9 @@ const char *map_error(const char *fmt, ...)
 }
 
 static const struct map_ops *const all_ops[] = {
-	&map_ops_btree, &map_ops_environ, &map_ops_fail, &map_ops_hash, &map_ops_inline,
-	&map_ops_lmdb, &map_ops_static, &map_ops_texthash, &map_ops_unix,
+	&map_ops_btree, &map_ops_cidr, &map_ops_environ, &map_ops_fail, &map_ops_hash,
+	&map_ops_inline, &map_ops_lmdb, &map_ops_pcre, &map_ops_regexp, &map_ops_static,
+	&map_ops_texthash, &map_ops_unix,
 };
 
 const char *const *map_types(void)

@@ -40,5 +40,6 @@ const char *map_error(const char *fmt, ...) __attribute__((format(printf, 1, 2))
 extern const struct map_ops map_ops_lmdb, map_ops_hash, map_ops_btree;
 extern const struct map_ops map_ops_texthash, map_ops_inline, map_ops_static, map_ops_fail;
 extern const struct map_ops map_ops_environ, map_ops_unix;
+extern const struct map_ops map_ops_regexp, map_ops_pcre, map_ops_cidr;
 
 #endif
