@@ -77,11 +77,12 @@ static void build(const char *spec)
 {
 	struct cflines lines;
 	struct map *map;
-	const char *error, *name;
+	const char *error;
+	char *name;
 	struct stat st;
 
 	map = open_or_die(spec, MAP_FLAG_CREATE);
-	name = map_name(map);
+	name = xstrdup(map_name(map));	/* outlives the map */
 	if (cfline_read_file(name, &lines, &error) < 0) {
 		map_abort(&map);
 		msg_fatal("%s", error);
@@ -109,6 +110,7 @@ static void build(const char *spec)
 			(void)chmod(file, st.st_mode & 0644);
 		xfree(file);
 	}
+	xfree(name);
 }
 
 /* read_stdin_lines - call fn for every logical stdin line */

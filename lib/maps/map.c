@@ -60,8 +60,9 @@ int map_open(const char *spec, unsigned flags, struct map **map_r, const char **
 	while (strncmp(spec, "proxy:", 6) == 0)	/* no proxymap service yet: open directly */
 		spec += 6;
 	colon = strchr(spec, ':');
-	if (colon == NULL || colon == spec) {
-		*error_r = map_error("need dictionary type:name, not \"%s\"", spec);
+	if (colon == NULL || colon == spec || colon[1] == '\0') {
+		*error_r = map_error("open dictionary: expecting \"type:name\" form instead of \"%s\"",
+				     spec);
 		return -1;
 	}
 	ops = find_ops(spec, (size_t)(colon - spec));

@@ -24,13 +24,13 @@ struct cidr_pat {
 
 static char errbuf[512];
 
-/* parse_addr - "a.b.c.d", "x::y", "[x::y]" */
-static int parse_addr(const char *text, int *family_r, unsigned char addr[16])
+/* parse_addr - "a.b.c.d", "x::y", and in patterns "[x::y]" */
+static int parse_addr(const char *text, int brackets, int *family_r, unsigned char addr[16])
 {
 	char tmp[INET6_ADDRSTRLEN + 2];
 	size_t len = strlen(text);
 
-	if (len >= 2 && text[0] == '[' && text[len - 1] == ']') {
+	if (brackets && len >= 2 && text[0] == '[' && text[len - 1] == ']') {
 		if (len - 2 >= sizeof(tmp))
 			return -1;
 		memcpy(tmp, text + 1, len - 2);
@@ -72,7 +72,7 @@ static void *cidr_compile(const char **pp, const char **error_r)
 	slash = strrchr(text, '/');
 	if (slash != NULL)
 		*slash = '\0';
-	if (parse_addr(text, &pat->family, pat->net) < 0)
+	if (parse_addr(text, 1, &pat->family, pat->net) < 0)
 		goto bad;
 	max = pat->family == AF_INET ? 32 : 128;
 	pat->bits = max;
@@ -115,7 +115,7 @@ static void *cidr_compile(const char **pp, const char **error_r)
 bad:
 	if (slash != NULL)
 		*slash = '/';
-	snprintf(errbuf, sizeof(errbuf), "bad net/mask pattern: \"%s\": skipping this rule", text);
+	snprintf(errbuf, sizeof(errbuf), "bad network value in \"%s\": skipping this rule", text);
 	*error_r = errbuf;
 	xfree(text);
 	xfree(pat);
@@ -129,7 +129,7 @@ static int cidr_match(void *p, const char *subject, struct buf *cap[10], int *nc
 	int family;
 
 	*ncap_r = 0;
-	if (parse_addr(subject, &family, addr) < 0 || family != pat->family)
+	if (parse_addr(subject, 0, &family, addr) < 0 || family != pat->family)
 		return 0;
 	return in_net(addr, pat->net, pat->bits);
 }
@@ -145,10 +145,10 @@ static int is_address(const char *key)
 	unsigned char addr[16];
 	int family;
 
-	return parse_addr(key, &family, addr) == 0;
+	return parse_addr(key, 0, &family, addr) == 0;
 }
 
-static const struct pattern_ops cidr_ops = { cidr_compile, cidr_match, cidr_free, 0, is_address };
+static const struct pattern_ops cidr_ops = { cidr_compile, cidr_match, cidr_free, 0, is_address, NULL };
 
 static int cidr_open(struct map *map, const char **error_r)
 {

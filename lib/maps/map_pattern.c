@@ -15,6 +15,34 @@
 #include "maps/map_impl.h"
 #include "maps/map_pattern.h"
 
+/* bad_reference - first $n in result beyond the pattern's groups, or -1 */
+static int bad_reference(struct pattern_table *t, struct pattern_rule *r, const char *result)
+{
+	int groups = t->ops->ncaptures != NULL && !r->negate ? t->ops->ncaptures(r->pat) : 0;
+
+	if (!t->ops->substitute)
+		return -1;
+	for (const char *p = result; *p != '\0'; p++) {
+		int n;
+
+		if (*p != '$')
+			continue;
+		if (p[1] == '$') {
+			p++;
+			continue;
+		}
+		if (isdigit((unsigned char)p[1]))
+			n = p[1] - '0';
+		else if ((p[1] == '{' || p[1] == '(') && isdigit((unsigned char)p[2]))
+			n = p[2] - '0';
+		else
+			continue;
+		if (n > groups)
+			return n;
+	}
+	return -1;
+}
+
 /* parse_rule - one logical line; 0 ok, -1 warned and skipped */
 static int parse_rule(struct pattern_table *t, const char *where, int line, const char *text)
 	/* where: "regexp map NAME", as Postfix names the table in warnings */
@@ -46,8 +74,16 @@ static int parse_rule(struct pattern_table *t, const char *where, int line, cons
 	while (isspace((unsigned char)*p))
 		p++;
 	if (r.kind == RULE_MATCH) {
+		int bad;
+
 		if (*p == '\0') {
 			msg_warn("%s, line %d: no replacement text: skipping this rule", where, line);
+			t->ops->free(r.pat);
+			return -1;
+		}
+		if ((bad = bad_reference(t, &r, p)) >= 0) {
+			msg_warn("%s, line %d: out of range replacement index \"%d\": skipping this rule",
+				 where, line, bad);
 			t->ops->free(r.pat);
 			return -1;
 		}

@@ -19,6 +19,7 @@ struct pattern_ops {
 	void (*free)(void *pat);
 	int substitute;		/* results may use $1..$9 */
 	int (*valid_key)(const char *key);	/* NULL: any key; else 0 = never matches */
+	int (*ncaptures)(void *pat);		/* groups a result may reference (NULL: none) */
 };
 
 struct pattern_rule {

@@ -79,7 +79,7 @@ static void *posix_compile(const char **pp, const char **error_r)
 		case 'm': cflags ^= REG_NEWLINE; break;
 		case 'x': cflags ^= REG_EXTENDED; break;
 		default:
-			snprintf(errbuf, sizeof(errbuf), "unknown regexp option \"%c\" in \"%s\"", *f, flags);
+			snprintf(errbuf, sizeof(errbuf), "unknown regexp option \"%c\": skipping this rule", *f);
 			*error_r = errbuf;
 			xfree(text);
 			xfree(flags);
@@ -127,7 +127,14 @@ static void posix_free(void *p)
 	xfree(pat);
 }
 
-static const struct pattern_ops posix_ops = { posix_compile, posix_match, posix_free, 1, NULL };
+static int posix_ncaptures(void *p)
+{
+	return (int)((struct posix_pat *)p)->re.re_nsub;
+}
+
+static const struct pattern_ops posix_ops = {
+	posix_compile, posix_match, posix_free, 1, NULL, posix_ncaptures,
+};
 
 /* ---- PCRE2 ---- */
 
@@ -156,7 +163,7 @@ static void *pcre_compile_pat(const char **pp, const char **error_r)
 		case 'E': opts ^= PCRE2_DOLLAR_ENDONLY; break;
 		case 'U': opts ^= PCRE2_UNGREEDY; break;
 		default:
-			snprintf(errbuf, sizeof(errbuf), "unknown PCRE option \"%c\" in \"%s\"", *f, flags);
+			snprintf(errbuf, sizeof(errbuf), "unknown regexp option \"%c\": skipping this rule", *f);
 			*error_r = errbuf;
 			xfree(text);
 			xfree(flags);
@@ -169,7 +176,7 @@ static void *pcre_compile_pat(const char **pp, const char **error_r)
 		char msg[256];
 
 		pcre2_get_error_message(err, (PCRE2_UCHAR *)msg, sizeof(msg));
-		snprintf(errbuf, sizeof(errbuf), "pcre \"%s\" at offset %zu: %s", text, (size_t)off, msg);
+		snprintf(errbuf, sizeof(errbuf), "error in regex at offset %zu: %s", (size_t)off, msg);
 		*error_r = errbuf;
 		xfree(pat);
 		pat = NULL;
@@ -210,7 +217,17 @@ static void pcre_free_pat(void *p)
 	xfree(pat);
 }
 
-static const struct pattern_ops pcre_ops = { pcre_compile_pat, pcre_match, pcre_free_pat, 1, NULL };
+static int pcre_ncaptures(void *p)
+{
+	uint32_t n = 0;
+
+	pcre2_pattern_info(((struct pcre_pat *)p)->code, PCRE2_INFO_CAPTURECOUNT, &n);
+	return (int)n;
+}
+
+static const struct pattern_ops pcre_ops = {
+	pcre_compile_pat, pcre_match, pcre_free_pat, 1, NULL, pcre_ncaptures,
+};
 
 static int regexp_open(struct map *map, const char **error_r)
 {

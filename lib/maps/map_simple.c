@@ -71,7 +71,7 @@ static int fail_open(struct map *map, const char **error_r)
 
 static int fail_lookup(struct map *map, const char *key, const char **value_r, const char **error_r)
 {
-	*error_r = map_error("fail:%s: table lookup failed (by design)", map->name);
+	*error_r = map_error("Application error");
 	return MAP_ERROR;
 }
 
