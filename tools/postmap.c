@@ -18,25 +18,59 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config/cfline.h"
 #include "config/pfconf.h"
+#include "core/argv.h"
 #include "core/buf.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "maps/maps.h"
+#include "maps/map_alias.h"
 #include "maps/map_source.h"
 
 #define POSTMAP_LINE_MAX (64 * 1024)
 
 static unsigned open_flags;
 static int dup_quiet;
+static int alias_mode;		/* postalias / newaliases: aliases(5) input */
+
+static void add_entry(struct map *map, const char *where, const char *key, const char *value);
 
 static void usage(void)
 {
-	msg_fatal("usage: postmap [-Nfinoprsuvw] [-c config_dir] [-d key] [-q key] "
-		  "[map_type:]file...");
+	msg_fatal("usage: %s [-Nfinoprsuvw] [-c config_dir] [-d key] [-q key] "
+		  "[map_type:]file...", alias_mode ? "postalias" : "postmap");
+}
+
+/* split_entry - one source line in the mode's format; -1 + the warning text */
+static int split_entry(const char *line, char **key_r, char **value_r, const char **what_r)
+{
+	if (alias_mode) {
+		*what_r = "need name:value pair";
+		return map_alias_split(line, key_r, value_r);
+	}
+	*what_r = "expected format: key whitespace value";
+	return map_source_split(line, key_r, value_r);
+}
+
+/* alias_sanity_entries - what Postfix's postalias adds to every alias table */
+static void alias_sanity_entries(struct map *map)
+{
+	char host[256], stamp[32], *dot;
+	const char *error;
+
+	if (gethostname(host, sizeof(host) - 1) < 0)
+		snprintf(host, sizeof(host), "localhost");
+	host[sizeof(host) - 1] = '\0';
+	if ((dot = strchr(host, '.')) != NULL)
+		*dot = '\0';
+	snprintf(stamp, sizeof(stamp), "%ld", (long)time(NULL));
+	(void)map_update_exact(map, "YP_LAST_MODIFIED", stamp, &error);
+	(void)map_update_exact(map, "YP_MASTER_NAME", host, &error);
+	add_entry(map, "postalias", "@", "@");
 }
 
 /* map_spec - "type:name" with the default database type filled in */
@@ -90,9 +124,11 @@ static void build(const char *spec)
 	for (size_t i = 0; i < lines.n; i++) {
 		char *key, *value, *where;
 
+		const char *what;
+
 		where = xasprintf("%s, line %d", name, lines.v[i].first);
-		if (map_source_split(lines.v[i].text, &key, &value) < 0) {
-			msg_warn("%s: expected format: key whitespace value", where);
+		if (split_entry(lines.v[i].text, &key, &value, &what) < 0) {
+			msg_warn("%s: %s", where, what);
 		} else {
 			add_entry(map, where, key, value);
 			xfree(key);
@@ -101,6 +137,8 @@ static void build(const char *spec)
 		xfree(where);
 	}
 	cflines_free(&lines);
+	if (alias_mode)
+		alias_sanity_entries(map);
 	{
 		char *file = xstrdup(map_file(map));
 
@@ -113,8 +151,8 @@ static void build(const char *spec)
 	xfree(name);
 }
 
-/* read_stdin_lines - call fn for every logical stdin line */
-static void for_stdin_lines(void (*fn)(const char *line, void *ctx), void *ctx)
+/* for_stdin_lines - call fn for every logical stdin line */
+static void for_stdin_lines(void (*fn)(const char *line, int lineno, void *ctx), void *ctx)
 {
 	struct buf all;
 	struct cflines lines;
@@ -128,7 +166,7 @@ static void for_stdin_lines(void (*fn)(const char *line, void *ctx), void *ctx)
 	if (cfline_parse_text("stdin", all.data, all.len, &lines, &error) < 0)
 		msg_fatal("%s", error);
 	for (size_t i = 0; i < lines.n; i++)
-		fn(lines.v[i].text, ctx);
+		fn(lines.v[i].text, lines.v[i].first, ctx);
 	cflines_free(&lines);
 	buf_deinit(&all);
 }
@@ -156,7 +194,7 @@ static int query_one(struct query_ctx *q, const char *key, const char **value_r)
 	return 0;
 }
 
-static void query_line(const char *line, void *ctx)
+static void query_line(const char *line, int lineno, void *ctx)
 {
 	struct query_ctx *q = ctx;
 	const char *value;
@@ -197,13 +235,14 @@ struct incr_ctx {
 	int nmaps;
 };
 
-static void incremental_line(const char *line, void *ctx)
+static void incremental_line(const char *line, int lineno, void *ctx)
 {
 	struct incr_ctx *c = ctx;
 	char *key, *value;
+	const char *what;
 
-	if (map_source_split(line, &key, &value) < 0) {
-		msg_warn("stdin: expected format: key whitespace value");
+	if (split_entry(line, &key, &value, &what) < 0) {
+		msg_warn("stdin, line %d: %s", lineno, what);
 		return;
 	}
 	for (int i = 0; i < c->nmaps; i++)
@@ -218,7 +257,7 @@ struct delete_ctx {
 	int found;
 };
 
-static void delete_key(const char *key, void *ctx)
+static void delete_key(const char *key, int lineno, void *ctx)
 {
 	struct delete_ctx *c = ctx;
 	const char *error;
@@ -241,9 +280,37 @@ static void dump(struct map *map)
 
 	for (r = map_first(map, &key, &value, &error); r == MAP_FOUND;
 	     r = map_next(map, &key, &value, &error))
-		printf("%s\t%s\n", key, value);
+		printf(alias_mode ? "%s:\t%s\n" : "%s\t%s\n", key, value);
 	if (r == MAP_ERROR)
 		msg_fatal("%s", error);
+}
+
+/* newaliases - postalias on every table in $alias_database (sendmail -bi) */
+static int newaliases(int argc, char **argv)
+{
+	struct pfconf *cfg;
+	const char *error, *dir = NULL;
+	struct argv *dbs;
+	int c;
+
+	while ((c = getopt(argc, argv, "C:c:v")) != -1) {
+		if (c == 'C' || c == 'c')
+			dir = optarg;
+		else if (c != 'v')
+			msg_fatal("usage: newaliases [-c config_dir]");
+	}
+	if (pfconf_load(&cfg, dir, &error) < 0)
+		msg_fatal("%s", error);
+	dbs = pfconf_get_list(cfg, "alias_database");
+	for (size_t i = 0; i < dbs->n; i++) {
+		char *spec = map_spec(cfg, dbs->v[i]);
+
+		build(spec);
+		xfree(spec);
+	}
+	argv_destroy(&dbs);
+	pfconf_free(&cfg);
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -253,7 +320,14 @@ int main(int argc, char **argv)
 	int c, incremental = 0, sequence = 0, nargs;
 	char **args;
 
-	log_open("postmap", NULL, LOG_TARGET_STDERR);
+	{
+		const char *base = strrchr(argv[0], '/') != NULL ? strrchr(argv[0], '/') + 1 : argv[0];
+
+		alias_mode = strcmp(base, "postalias") == 0 || strcmp(base, "newaliases") == 0;
+		log_open(alias_mode ? "postalias" : "postmap", NULL, LOG_TARGET_STDERR);
+		if (strcmp(base, "newaliases") == 0)
+			return newaliases(argc, argv);
+	}
 	while ((c = getopt(argc, argv, "Nbc:d:fhimnopq:rsuUvw")) != -1) {
 		switch (c) {
 		case 'c': dir = optarg; break;
@@ -294,7 +368,7 @@ int main(int argc, char **argv)
 		if (strcmp(del, "-") == 0)
 			for_stdin_lines(delete_key, &d);
 		else
-			delete_key(del, &d);
+			delete_key(del, 0, &d);
 		close_all(d.maps, nargs);
 		return d.found ? 0 : 1;
 	}

@@ -186,6 +186,15 @@ int map_update(struct map *map, const char *key, const char *value, const char *
 	return map->ops->update(map, fold(map, key), value, error_r);
 }
 
+int map_update_exact(struct map *map, const char *key, const char *value, const char **error_r)
+{
+	if (map->ops->update == NULL) {
+		*error_r = map_error("%s:%s: table does not support updates", map->type, map->name);
+		return MAP_ERROR;
+	}
+	return map->ops->update(map, key, value, error_r);
+}
+
 int map_delete(struct map *map, const char *key, const char **error_r)
 {
 	if (map->ops->remove == NULL) {

@@ -50,6 +50,8 @@ int map_lookup(struct map *map, const char *key, const char **value_r, const cha
  * caller warns "duplicate entry" unless -w), MAP_ERROR on failure.
  */
 int map_update(struct map *map, const char *key, const char *value, const char **error_r);
+/* map_update_exact - map_update without case folding (postalias's YP_* entries) */
+int map_update_exact(struct map *map, const char *key, const char *value, const char **error_r);
 /* map_delete - remove key: MAP_FOUND, MAP_NOTFOUND or MAP_ERROR */
 int map_delete(struct map *map, const char *key, const char **error_r);
 /* map_first / map_next - iterate (database order); MAP_FOUND, MAP_NOTFOUND at the end, MAP_ERROR */

@@ -28,7 +28,8 @@ class TestPostmapCases(unittest.TestCase):
         d = tempfile.mkdtemp(prefix="pcmap-")
         self.addCleanup(shutil.rmtree, d, True)
         shutil.copy(os.path.join(STOCK, "main.cf"), d)
-        env = dict(os.environ, POSTMAP="%s -c %s" % (pctest.sbin("postmap"), d))
+        env = dict(os.environ, POSTMAP="%s -c %s" % (pctest.sbin("postmap"), d),
+                   POSTALIAS="%s -c %s" % (pctest.sbin("postalias"), d))
         r = subprocess.run(["sh", os.path.join(CASES, name + ".sh")], cwd=d, env=env,
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=60)
         with open(os.path.join(CASES, name + ".stdout")) as f:
@@ -102,6 +103,20 @@ class TestPostmapDurability(unittest.TestCase):
         self.assertEqual(r.returncode, 0)
         self.assertIn("line 1: key of 600 bytes is too long", r.stderr)
         self.assertEqual(pctest.run([self.postmap, "-q", "short", src]).stdout, "ok\n")
+
+    def test_newaliases_builds_alias_database(self):
+        with open(os.path.join(self.d, "main.cf"), "w") as f:
+            f.write("alias_database = hash:%s/aliases, lmdb:%s/more\n" % (self.d, self.d))
+        with open(os.path.join(self.d, "aliases"), "w") as f:
+            f.write("postmaster: root\nabuse: postmaster\n")
+        with open(os.path.join(self.d, "more"), "w") as f:
+            f.write("extra: someone\n")
+        r = pctest.run([os.path.join(pctest.PREFIX, "bin", "newaliases"), "-c", self.d])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        q = pctest.run([pctest.sbin("postalias"), "-q", "abuse", os.path.join(self.d, "aliases")])
+        self.assertEqual(q.stdout, "postmaster\n")
+        q = pctest.run([pctest.sbin("postalias"), "-q", "extra", "lmdb:" + os.path.join(self.d, "more")])
+        self.assertEqual(q.stdout, "someone\n")
 
     def test_table_permissions_follow_source(self):
         src = os.path.join(self.d, "t")
