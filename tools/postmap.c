@@ -36,6 +36,8 @@
 static unsigned open_flags;
 static int dup_quiet;
 static int alias_mode;		/* postalias / newaliases: aliases(5) input */
+static int keep_perms;		/* -p: do not copy the source file's permissions */
+static int keep_owner;		/* -o: as root, do not give the table to the source's owner */
 
 static void add_entry(struct map *map, const char *where, const char *key, const char *value);
 
@@ -144,8 +146,12 @@ static void build(const char *spec)
 
 		if (map_close(&map, &error) < 0)
 			msg_fatal("%s", error);
-		if (stat(name, &st) == 0)
-			(void)chmod(file, st.st_mode & 0644);
+		if (stat(name, &st) == 0) {
+			if (!keep_perms)
+				(void)chmod(file, st.st_mode & 0644);
+			if (!keep_owner && geteuid() == 0 && chown(file, st.st_uid, st.st_gid) < 0)
+				msg_warn("chown %s: %m", file);
+		}
 		xfree(file);
 	}
 	xfree(name);
@@ -338,7 +344,9 @@ int main(int argc, char **argv)
 		case 'r': open_flags |= MAP_FLAG_DUP_REPLACE; dup_quiet = 1; break;
 		case 's': sequence = 1; break;
 		case 'w': dup_quiet = 1; break;
-		case 'N': case 'n': case 'o': case 'p': case 'u': case 'U': case 'v':
+		case 'o': keep_owner = 1; break;
+		case 'p': keep_perms = 1; break;
+		case 'N': case 'n': case 'u': case 'U': case 'v':
 		case 'b': case 'h': case 'm':
 			break;
 		default: usage();

@@ -101,6 +101,30 @@ static void test_update_and_iterate_lmdb(void)
 	map_abort(&m);
 }
 
+static void test_reopen_after_rebuild(void)
+{
+	char tmpl[] = "/tmp/test_maps.XXXXXX";
+	char *dir = mkdtemp(tmpl), spec[256];
+	struct map *w, *r;
+	const char *error, *v;
+
+	snprintf(spec, sizeof(spec), "hash:%s/t", dir);
+	T_INTEQ(map_open(spec, MAP_FLAG_CREATE, &w, &error), 0);
+	map_update(w, "k", "old", &error);
+	T_INTEQ(map_close(&w, &error), 0);
+	r = open_ok(spec);
+	T_INTEQ(map_lookup(r, "k", &v, &error), MAP_FOUND);
+	T_STREQ(v, "old");
+	/* a rebuild replaces the file; the open reader notices within a second */
+	T_INTEQ(map_open(spec, MAP_FLAG_CREATE, &w, &error), 0);
+	map_update(w, "k", "new", &error);
+	T_INTEQ(map_close(&w, &error), 0);
+	sleep(1);
+	T_INTEQ(map_lookup(r, "k", &v, &error), MAP_FOUND);
+	T_STREQ(v, "new");
+	map_abort(&r);
+}
+
 static void test_regexp_substitution(void)
 {
 	struct map *m = open_ok("regexp:{ {/^(.*)@(.*)$/ user=$1 domain=${2} cost=$$5}, {/x/ y} }");
@@ -119,6 +143,7 @@ int main(void)
 		TEST(test_address_search_order),
 		TEST(test_update_and_iterate_lmdb),
 		TEST(test_regexp_substitution),
+		TEST(test_reopen_after_rebuild),
 	};
 	return test_run(cases, TEST_COUNT(cases));
 }
