@@ -21,18 +21,24 @@ flags="$flags -DPC_DAEMON_DIR=\"/usr/libexec/postcote\" -DPC_COMMAND_DIR=\"/usr/
 flags="$flags -DPC_MAN_DIR=\"/usr/share/man\" -DPC_DOC_DIR=\"/usr/share/doc/postcote\""
 libs="$top/lib/core/mem.c $top/lib/core/buf.c $top/lib/core/argv.c $top/lib/core/log.c $top/lib/core/hash.c"
 libs="$libs $top/lib/config/cfline.c $top/lib/config/pfconf.c $top/lib/config/pfparam.c $top/lib/config/pfparam_table.c $top/lib/config/mastercf.c"
+libs="$libs $top/lib/core/safe_file.c"
+maplibs="$top/lib/maps/map.c $top/lib/maps/map_lmdb.c $top/lib/maps/map_simple.c $top/lib/maps/map_source.c"
+maplibs="$maplibs $top/lib/maps/map_alias.c $top/lib/maps/map_pattern.c $top/lib/maps/map_regexp.c $top/lib/maps/map_cidr.c"
 stock="$top/../shared/compat/debian-postfix-3.7"
 status=0
-for target in maincf mastercf; do
+for target in maincf mastercf maps; do
 	# shellcheck disable=SC2086
-	$CC $flags -o "$out/fuzz_$target" "$top/tests/fuzz/fuzz_$target.c" $libs -lsystemd
+	$CC $flags -o "$out/fuzz_$target" "$top/tests/fuzz/fuzz_$target.c" $libs $maplibs \
+		-llmdb -lpcre2-8 -lsystemd
 	corpus="$out/corpus_$target"
 	rm -rf "$corpus"
 	mkdir -p "$corpus"
 	cp "$top/tests/fuzz/seeds/$target"/* "$corpus/" 2>/dev/null || true
 	[ -d "$stock" ] && cp "$stock/main.cf" "$corpus/stock-main.cf" && cp "$stock/master.cf" "$corpus/stock-master.cf"
-	echo "fuzz_$target: $runs runs, seed $seed"
-	if ! (cd "$out" && ASAN_OPTIONS=detect_leaks=0 "./fuzz_$target" -runs="$runs" -seed="$seed" \
+	n=$runs
+	[ "$target" = maps ] && n=$((runs / 5))	# each input writes and opens tables: slower
+	echo "fuzz_$target: $n runs, seed $seed"
+	if ! (cd "$out" && ASAN_OPTIONS=detect_leaks=0 "./fuzz_$target" -runs="$n" -seed="$seed" \
 		-max_len=4096 -timeout=5 -rss_limit_mb=2048 "$corpus" > "fuzz_$target.log" 2>&1); then
 		echo "fuzz_$target FAILED; see $out/fuzz_$target.log"
 		tail -30 "$out/fuzz_$target.log"

@@ -1,4 +1,5 @@
-"""Every parser has a libFuzzer target (tests/fuzz); CI runs each briefly.
+"""Every parser has a libFuzzer target (tests/fuzz: main.cf, master.cf, table
+sources and rule tables); CI runs each briefly.
 
 scripts/fuzz.sh builds the targets with clang (ASan + UBSan + libFuzzer)
 and runs each for FUZZ_RUNS inputs (default 150000) with a fixed seed, on a
@@ -24,6 +25,7 @@ class TestFuzz(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stdout[-4000:])
         self.assertIn("fuzz_maincf", r.stdout)
         self.assertIn("fuzz_mastercf", r.stdout)
+        self.assertIn("fuzz_maps", r.stdout)
 
 
 if __name__ == "__main__":
