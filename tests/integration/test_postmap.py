@@ -118,6 +118,22 @@ class TestPostmapDurability(unittest.TestCase):
         q = pctest.run([pctest.sbin("postalias"), "-q", "extra", "lmdb:" + os.path.join(self.d, "more")])
         self.assertEqual(q.stdout, "someone\n")
 
+    def test_db_name_is_read_when_no_lmdb_file(self):
+        src = os.path.join(self.d, "aliases")
+        with open(src, "w") as f:
+            f.write("a 1\n")
+        self.assertEqual(pctest.run([self.postmap, src]).returncode, 0)
+        os.rename(src + ".lmdb", src + ".db")
+        r = pctest.run([self.postmap, "-q", "a", "hash:" + src])
+        self.assertEqual((r.returncode, r.stdout), (0, "1\n"), r.stderr)
+
+    def test_environ_table(self):
+        r = pctest.run([self.postmap, "-q", "PC_TEST_VARIABLE", "environ:env"],
+                       env={"PC_TEST_VARIABLE": "yes"})
+        self.assertEqual((r.returncode, r.stdout), (0, "yes\n"))
+        r = pctest.run([self.postmap, "-q", "PC_NOT_SET_ANYWHERE", "environ:env"])
+        self.assertEqual(r.returncode, 1)
+
     def test_table_permissions_follow_source(self):
         src = os.path.join(self.d, "t")
         with open(src, "w") as f:
