@@ -51,6 +51,17 @@ static const struct map_ops *find_ops(const char *type, size_t len)
 	return NULL;
 }
 
+/* map_free - release the common parts */
+static void map_free(struct map *map)
+{
+	buf_deinit(&map->key);
+	buf_deinit(&map->value);
+	xfree(map->type);
+	xfree(map->name);
+	xfree(map->file);
+	xfree(map);
+}
+
 int map_open(const char *spec, unsigned flags, struct map **map_r, const char **error_r)
 {
 	const char *colon;
@@ -78,12 +89,7 @@ int map_open(const char *spec, unsigned flags, struct map **map_r, const char **
 	buf_init(&map->key, 0);
 	buf_init(&map->value, 0);
 	if (ops->open(map, error_r) < 0) {
-		buf_deinit(&map->key);
-		buf_deinit(&map->value);
-		xfree(map->type);
-		xfree(map->name);
-		xfree(map->file);
-		xfree(map);
+		map_free(map);
 		return -1;
 	}
 	if (map->file != NULL && stat(map->file, &map->st) < 0)
@@ -91,17 +97,6 @@ int map_open(const char *spec, unsigned flags, struct map **map_r, const char **
 	map->checked = time(NULL);
 	*map_r = map;
 	return 0;
-}
-
-/* map_free - release the common parts */
-static void map_free(struct map *map)
-{
-	buf_deinit(&map->key);
-	buf_deinit(&map->value);
-	xfree(map->type);
-	xfree(map->name);
-	xfree(map->file);
-	xfree(map);
 }
 
 int map_close(struct map **mapp, const char **error_r)

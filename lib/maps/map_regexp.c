@@ -59,6 +59,30 @@ static char *split_pattern(const char **pp, char **flags_r, const char **error_r
 	return xstrndup(start, (size_t)(end - start));
 }
 
+struct flag_bit {
+	char flag;
+	unsigned bit;
+};
+
+/* toggle_flags - each flag letter toggles its bit; -1 for an unknown letter */
+static int toggle_flags(const char *flags, const struct flag_bit *table, unsigned *bits,
+			const char **error_r)
+{
+	for (const char *f = flags; *f != '\0'; f++) {
+		const struct flag_bit *t;
+
+		for (t = table; t->flag != '\0' && t->flag != *f; t++)
+			;
+		if (t->flag == '\0') {
+			snprintf(errbuf, sizeof(errbuf), "unknown regexp option \"%c\": skipping this rule", *f);
+			*error_r = errbuf;
+			return -1;
+		}
+		*bits ^= t->bit;
+	}
+	return 0;
+}
+
 /* ---- POSIX ---- */
 
 struct posix_pat {
@@ -68,26 +92,22 @@ struct posix_pat {
 static void *posix_compile(const char **pp, const char **error_r)
 {
 	char *flags, *text = split_pattern(pp, &flags, error_r);
-	int cflags = REG_ICASE | REG_EXTENDED, rc;
+	static const struct flag_bit table[] = {
+		{ 'i', REG_ICASE }, { 'm', REG_NEWLINE }, { 'x', REG_EXTENDED }, { '\0', 0 },
+	};
+	unsigned cflags = REG_ICASE | REG_EXTENDED;
 	struct posix_pat *pat;
+	int rc;
 
 	if (text == NULL)
 		return NULL;
-	for (const char *f = flags; *f != '\0'; f++) {
-		switch (*f) {
-		case 'i': cflags ^= REG_ICASE; break;
-		case 'm': cflags ^= REG_NEWLINE; break;
-		case 'x': cflags ^= REG_EXTENDED; break;
-		default:
-			snprintf(errbuf, sizeof(errbuf), "unknown regexp option \"%c\": skipping this rule", *f);
-			*error_r = errbuf;
-			xfree(text);
-			xfree(flags);
-			return NULL;
-		}
+	if (toggle_flags(flags, table, &cflags, error_r) < 0) {
+		xfree(text);
+		xfree(flags);
+		return NULL;
 	}
 	pat = xcalloc(1, sizeof(*pat));
-	rc = regcomp(&pat->re, text, cflags);
+	rc = regcomp(&pat->re, text, (int)cflags);
 	if (rc != 0) {
 		char msg[256];
 
@@ -146,29 +166,22 @@ struct pcre_pat {
 static void *pcre_compile_pat(const char **pp, const char **error_r)
 {
 	char *flags, *text = split_pattern(pp, &flags, error_r);
-	uint32_t opts = PCRE2_CASELESS | PCRE2_DOTALL;
+	static const struct flag_bit table[] = {
+		{ 'i', PCRE2_CASELESS }, { 'm', PCRE2_MULTILINE }, { 's', PCRE2_DOTALL },
+		{ 'x', PCRE2_EXTENDED }, { 'A', PCRE2_ANCHORED }, { 'E', PCRE2_DOLLAR_ENDONLY },
+		{ 'U', PCRE2_UNGREEDY }, { '\0', 0 },
+	};
+	unsigned opts = PCRE2_CASELESS | PCRE2_DOTALL;
 	struct pcre_pat *pat;
 	int err;
 	PCRE2_SIZE off;
 
 	if (text == NULL)
 		return NULL;
-	for (const char *f = flags; *f != '\0'; f++) {
-		switch (*f) {
-		case 'i': opts ^= PCRE2_CASELESS; break;
-		case 'm': opts ^= PCRE2_MULTILINE; break;
-		case 's': opts ^= PCRE2_DOTALL; break;
-		case 'x': opts ^= PCRE2_EXTENDED; break;
-		case 'A': opts ^= PCRE2_ANCHORED; break;
-		case 'E': opts ^= PCRE2_DOLLAR_ENDONLY; break;
-		case 'U': opts ^= PCRE2_UNGREEDY; break;
-		default:
-			snprintf(errbuf, sizeof(errbuf), "unknown regexp option \"%c\": skipping this rule", *f);
-			*error_r = errbuf;
-			xfree(text);
-			xfree(flags);
-			return NULL;
-		}
+	if (toggle_flags(flags, table, &opts, error_r) < 0) {
+		xfree(text);
+		xfree(flags);
+		return NULL;
 	}
 	pat = xcalloc(1, sizeof(*pat));
 	pat->code = pcre2_compile((PCRE2_SPTR)text, PCRE2_ZERO_TERMINATED, opts, &err, &off, NULL);
