@@ -26,7 +26,8 @@ maplibs="$top/lib/maps/map.c $top/lib/maps/map_lmdb.c $top/lib/maps/map_simple.c
 maplibs="$maplibs $top/lib/maps/map_alias.c $top/lib/maps/map_pattern.c $top/lib/maps/map_regexp.c $top/lib/maps/map_cidr.c"
 stock="$top/../shared/compat/debian-postfix-3.7"
 status=0
-for target in maincf mastercf maps; do
+maplibs="$maplibs $top/lib/queue/qfile.c"
+for target in maincf mastercf maps qfile; do
 	# shellcheck disable=SC2086
 	$CC $flags -o "$out/fuzz_$target" "$top/tests/fuzz/fuzz_$target.c" $libs $maplibs \
 		-llmdb -lpcre2-8 -lsystemd
@@ -36,7 +37,7 @@ for target in maincf mastercf maps; do
 	cp "$top/tests/fuzz/seeds/$target"/* "$corpus/" 2>/dev/null || true
 	[ -d "$stock" ] && cp "$stock/main.cf" "$corpus/stock-main.cf" && cp "$stock/master.cf" "$corpus/stock-master.cf"
 	n=$runs
-	[ "$target" = maps ] && n=$((runs / 5))	# each input writes and opens tables: slower
+	case $target in maps|qfile) n=$((runs / 5)) ;; esac	# each input writes a file: slower
 	echo "fuzz_$target: $n runs, seed $seed"
 	if ! (cd "$out" && ASAN_OPTIONS=detect_leaks=0 "./fuzz_$target" -runs="$n" -seed="$seed" \
 		-max_len=4096 -timeout=5 -rss_limit_mb=2048 "$corpus" > "fuzz_$target.log" 2>&1); then
