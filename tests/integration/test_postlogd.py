@@ -25,7 +25,7 @@ class TestPostlogd(unittest.TestCase):
     def test_records_are_appended(self):
         self.send(b"postfix/smtpd[4242]: connect from example.com[192.0.2.1]")
         log = self.inst.wait_log("postfix/smtpd[4242]: connect from example.com[192.0.2.1]")
-        line = [l for l in log.splitlines() if "[4242]" in l][0]
+        line = [l for l in log.splitlines() if "postfix/smtpd[4242]" in l][0]
         self.assertRegex(line, r"^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \S+ postfix/smtpd\[4242\]: connect")
 
     def test_forged_lines_and_garbage(self):
