@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "config/pfconf.h"
@@ -137,6 +138,12 @@ static void on_listen(int fd, unsigned ready, void *ctx)
 		client = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
 		if (client < 0)
 			return;
+		{
+			/* a client that connects and sends nothing must not stall us */
+			struct timeval tv = { 2, 0 };
+
+			setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		}
 		n = read(client, buf, MASTER_TRIGGER_MAX);
 		close(client);
 		if (n > 0)
