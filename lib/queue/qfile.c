@@ -84,10 +84,32 @@ int qfile_create(const char *dir, struct qfile **qf_r, const char **error_r)
 		xfree(qf);
 		return -1;
 	}
+	{
+		struct stat st;
+
+		/* the ID is fixed now (as Postfix's): smtpd logs it before the
+		 * message is complete; the inode keeps it unique while the file exists */
+		if (fstat(qf->fd, &st) < 0) {
+			fail(error_r, "fstat", qf->tmp);
+			unlink(qf->tmp);
+			close(qf->fd);
+			xfree(qf->tmp);
+			xfree(qf->dir);
+			xfree(qf);
+			return -1;
+		}
+		qfile_make_id(qf->id, sizeof(qf->id), (unsigned long)tv.tv_usec,
+			      (unsigned long long)st.st_ino);
+	}
 	buf_init(&qf->out, 0);
 	buf_init(&qf->in, 0);
 	*qf_r = qf;
 	return 0;
+}
+
+const char *qfile_id(const struct qfile *qf)
+{
+	return qf->id;
 }
 
 /* flush_out - write pending bytes */
@@ -148,18 +170,12 @@ int qfile_putf(struct qfile *qf, int type, const char **error_r, const char *fmt
 
 int qfile_commit(struct qfile *qf, const char **id_r, const char **error_r)
 {
-	struct stat st;
-	struct timeval tv;
 	char *path;
 
 	if (qfile_put(qf, QREC_END, "", 0, error_r) < 0 || flush_out(qf, error_r) < 0)
 		return -1;
 	if (fsync(qf->fd) < 0)
 		return fail(error_r, "fsync", qf->tmp);
-	if (fstat(qf->fd, &st) < 0)
-		return fail(error_r, "fstat", qf->tmp);
-	gettimeofday(&tv, NULL);
-	qfile_make_id(qf->id, sizeof(qf->id), (unsigned long)tv.tv_usec, (unsigned long long)st.st_ino);
 	path = xasprintf("%s/%s", qf->dir, qf->id);
 	if (rename(qf->tmp, path) < 0) {
 		fail(error_r, "rename to", path);

@@ -3,7 +3,8 @@
  * record, written durably and named by a Postfix-style queue ID.
  * The format and every crash state are described in docs/queue-format.md.
  *
- * Writing:  qfile_create(dir) makes an unnamed (temporary) file in dir;
+ * Writing:  qfile_create(dir) makes an unnamed (temporary) file in dir and
+ *           fixes its queue ID (qfile_id());
  *           qfile_put() appends records; qfile_commit() appends END,
  *           fsyncs the file, renames it to its queue ID, fsyncs the
  *           directory, and only then returns the ID.  Until commit, a crash
@@ -50,6 +51,8 @@ int qfile_create(const char *dir, struct qfile **qf_r, const char **error_r);
 int qfile_put(struct qfile *qf, int type, const void *data, size_t len, const char **error_r);
 int qfile_putf(struct qfile *qf, int type, const char **error_r, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* qfile_id - the queue ID the file will have (known from qfile_create on) */
+const char *qfile_id(const struct qfile *qf);
 /* qfile_commit - END, fsync, rename to the queue ID, fsync dir; *id_r is static storage */
 int qfile_commit(struct qfile *qf, const char **id_r, const char **error_r);
 /* qfile_abandon - remove the temporary file (nothing was acknowledged) */
