@@ -319,8 +319,12 @@ void session_lost(struct session *ss, const char *detail)
 	const char *what = stream_timed_out(ss->s) ? "timeout" : "lost connection";
 
 	if (stream_timed_out(ss->s)) {
-		stream_printf(ss->s, "421 4.4.2 %s Error: timeout exceeded\r\n", ss->cf->myhostname);
-		stream_flush(ss->s);
+		/* the stream refuses I/O after a timeout: write the farewell directly, never blocking */
+		char text[600];
+		int n = snprintf(text, sizeof(text), "421 4.4.2 %s Error: timeout exceeded\r\n", ss->cf->myhostname);
+
+		if (n > 0 && (size_t)n < sizeof(text) && send(ss->fd, text, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+			msg_warn("cannot send timeout reply to %s: %m", ss->namaddr);
 	}
 	msg_info("%s after %s%s from %s", what, ss->where, detail != NULL ? detail : "", ss->namaddr);
 	ss->quit = 1;
