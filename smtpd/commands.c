@@ -1,7 +1,8 @@
 /*
  * commands - the SMTP verb table (STYLE.md practice 8: verb -> flags,
  * handler) and the verbs other than DATA/BDAT: HELO, EHLO, MAIL, RCPT,
- * RSET, NOOP, VRFY, ETRN, QUIT.  Unknown verbs (HELP included, as in
+ * RSET, NOOP, VRFY, ETRN, QUIT, and STARTTLS/AUTH answered as Postfix
+ * does when TLS and SASL are not configured.  Unknown verbs (HELP included, as in
  * Postfix) get "502 5.5.2 Error: command not recognized"; non-SMTP
  * commands (smtpd_forbidden_commands' defaults: CONNECT, GET, POST, a
  * header line, a line not starting with a letter) end the session.
@@ -450,12 +451,30 @@ static int cmd_etrn(struct session *ss, char *args)
 	return -1;
 }
 
+/* cmd_starttls - no TLS layer yet: as Postfix without smtpd_tls_security_level */
+static int cmd_starttls(struct session *ss, char *args)
+{
+	(void)args;
+	reply(ss, "502 5.5.1 Error: command not implemented");
+	return -1;
+}
+
+/* cmd_auth - no SASL yet: as Postfix with smtpd_sasl_auth_enable = no */
+static int cmd_auth(struct session *ss, char *args)
+{
+	(void)args;
+	reply(ss, "503 5.5.1 Error: authentication not enabled");
+	return -1;
+}
+
 static int cmd_data(struct session *ss, char *args) { return data_cmd(ss, args); }
 static int cmd_bdat(struct session *ss, char *args) { return bdat_cmd(ss, args); }
 
 static const struct verb verbs[] = {
 	{ "HELO", V_LAST, cmd_helo },
 	{ "EHLO", V_LAST, cmd_ehlo },
+	{ "STARTTLS", 0, cmd_starttls },
+	{ "AUTH", 0, cmd_auth },
 	{ "MAIL", 0, cmd_mail },
 	{ "RCPT", 0, cmd_rcpt },
 	{ "DATA", V_LAST, cmd_data },
@@ -467,8 +486,9 @@ static const struct verb verbs[] = {
 	{ "QUIT", 0, cmd_quit },
 };
 #define NVERBS (sizeof(verbs) / sizeof(verbs[0]))
+_Static_assert(NVERBS + 1 <= SESSION_NSTATS, "SESSION_NSTATS too small for the verb table");
 static const char *const stat_names[NVERBS + 1] = {
-	"helo", "ehlo", "mail", "rcpt", "data", "bdat", "rset", "noop", "vrfy", "etrn", "quit", "unknown"
+	"helo", "ehlo", "starttls", "auth", "mail", "rcpt", "data", "bdat", "rset", "noop", "vrfy", "etrn", "quit", "unknown"
 };
 
 /* count - statistics for the disconnect line */

@@ -44,6 +44,13 @@ SERVICES = {
                  "smtpd_helo_restrictions=reject_invalid_helo_hostname,reject_non_fqdn_helo_hostname",
                  "smtpd_sender_restrictions=reject_non_fqdn_sender,check_sender_access,inline:{bad@x.example=REJECT}",
                  "smtpd_recipient_restrictions=reject_non_fqdn_recipient,permit_auth_destination,reject"],
+    "mynetfile": ["mynetworks={root}/mynetworks"],
+    "mynetcidr": ["mynetworks=cidr:{root}/mynetworks.cidr"],
+    "mynetneg": ["mynetworks=!127.0.0.1,127.0.0.0/8,[::1]/128"],
+    "warn": ["mynetworks=10.99.0.0/16",
+             "smtpd_sender_restrictions=reject_unknown_sender_domain",
+             "smtpd_recipient_restrictions=warn_if_reject,reject_non_fqdn_recipient"],
+    "pipedata": ["smtpd_data_restrictions=reject_unauth_pipelining", "smtpd_helo_required=yes"],
     "nodelay": ["smtpd_delay_reject=no",
                 "smtpd_client_restrictions=check_client_access,inline:{127.0.0.1=REJECT}"],
 }
@@ -71,7 +78,13 @@ class SmtpdBase(unittest.TestCase):
         for name, opts in SERVICES.items():
             lines.append("127.0.0.1:%d inet n - n - - smtpd%s" % (
                 cls.ports[name], "".join(" -o " + o for o in opts)))
-        cls.inst = Instance(MAIN_CF, "\n".join(lines) + "\n", fixtures=False)
+        cls.inst = Instance(MAIN_CF, "", fixtures=False)
+        root = cls.inst.root
+        with open(os.path.join(root, "mynetworks"), "w") as f:
+            f.write("# trusted networks\n10.0.0.0/8\n127.0.0.0/8 [::1]/128\n")
+        with open(os.path.join(root, "mynetworks.cidr"), "w") as f:
+            f.write("127.0.0.1/32 OK\n")
+        cls.inst.write_master_cf("\n".join(lines).replace("{root}", root) + "\n")
         r = cls.inst.postfix("start")
         if r.returncode != 0:
             cls.inst.stop()
@@ -265,6 +278,38 @@ class TestSmtpdProtocol(SmtpdBase):
         self.assertEqual(c.reply1(), "250 2.0.0 Ok")
         self.wait_log("improper command pipelining after EHLO from %s: NOOP\\r\\n" % self.namaddr)
 
+    def test_smtpd_auth_starttls_and_helo_required(self):
+        c = self.connect()
+        self.assertEqual(c.cmd("STARTTLS"), "502 5.5.1 Error: command not implemented")
+        self.assertEqual(c.cmd("AUTH PLAIN AGJvYgBzZWNyZXQ="), "503 5.5.1 Error: authentication not enabled")
+        c.cmd("QUIT")
+        self.wait_log("disconnect from %s ehlo=1 starttls=0/1 auth=0/1 quit=1 commands=2/4" % self.namaddr)
+        c = self.connect("pipedata", ehlo=None)
+        self.assertEqual(c.cmd("MAIL FROM:<a@x.example>"), "503 5.5.1 Error: send HELO/EHLO first")
+
+    def test_smtpd_timeout_between_commands(self):
+        c = self.connect("timeout", ehlo="idle.example")
+        self.assertEqual(c.reply1(), "421 4.4.2 test.example Error: timeout exceeded")
+        self.assertTrue(c.is_closed())
+        self.wait_log("timeout after EHLO from %s" % self.namaddr)
+
+    def test_smtpd_reject_unauth_pipelining_at_data(self):
+        c = self.connect("pipedata")
+        self.assertEqual(c.cmd("MAIL FROM:<p@x.example>"), "250 2.1.0 Ok")
+        self.assertEqual(c.cmd("RCPT TO:<%s@test.example>" % USER), "250 2.1.5 Ok")
+        c.send("DATA\r\nSubject: too early\r\n")
+        self.assertEqual(c.reply1(), "503 5.5.0 <DATA>: Data command rejected: Improper use of SMTP command pipelining")
+        self.wait_log("improper command pipelining after DATA from %s: Subject: too early\\r\\n" % self.namaddr)
+
+    def test_smtpd_warn_if_reject_and_dns_restrictions(self):
+        c = self.connect("warn")
+        self.assertEqual(c.cmd("MAIL FROM:<s@nonexistent.invalid>"), "250 2.1.0 Ok")
+        self.assertEqual(c.cmd("RCPT TO:<%s>" % USER), "250 2.1.5 Ok")
+        log = self.wait_log("NOQUEUE: reject_warning: RCPT from %s: 504 5.5.2 <%s>: Recipient address rejected: "
+                            "need fully-qualified address; from=<s@nonexistent.invalid> to=<%s>"
+                            % (self.namaddr, USER, USER))
+        self.assertIn("warning: reject_unknown_sender_domain: DNS lookups are not implemented yet", log)
+
     def test_smtpd_connect_time_reject_without_delay(self):
         c = Client(self.ports["nodelay"])
         self.addCleanup(c.close)
@@ -340,9 +385,13 @@ class TestSmtpdRelay(SmtpdBase):
                          "454 4.7.1 <someone%far.example@test.example>: Relay access denied")
 
     def test_smtpd_relay_allowed_from_mynetworks(self):
-        c = self.connect("default")
+        for service in ("default", "mynetfile", "mynetcidr"):
+            c = self.connect(service)
+            self.assertEqual(c.cmd("MAIL FROM:<me@x.example>"), "250 2.1.0 Ok")
+            self.assertEqual(c.cmd("RCPT TO:<someone@far.example>"), "250 2.1.5 Ok", service)
+        c = self.connect("mynetneg")
         self.assertEqual(c.cmd("MAIL FROM:<me@x.example>"), "250 2.1.0 Ok")
-        self.assertEqual(c.cmd("RCPT TO:<someone@far.example>"), "250 2.1.5 Ok")
+        self.assertEqual(c.cmd("RCPT TO:<someone@far.example>"), "454 4.7.1 <someone@far.example>: Relay access denied")
 
 
 class TestSmtpdData(SmtpdBase):
