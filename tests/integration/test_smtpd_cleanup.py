@@ -143,6 +143,21 @@ class TestSmtpdWithCleanup(unittest.TestCase):
         time.sleep(0.5)
         self.assertEqual(set(self.incoming()), before)
 
+    def test_smtpd_swaks_pipelined_delivery(self):
+        before = set(self.incoming())
+        r = pctest.run(["swaks", "--server", "127.0.0.1:%d" % self.port, "--helo", "swaks.example",
+                        "--from", "swaks@x.example", "--to", "%s@test.example,%s+b@test.example" % (USER, USER),
+                        "--pipeline", "--header", "Subject: swaks", "--body", "via swaks\n.leading dot"],
+                       timeout=30)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertRegex(r.stdout, r"<-  250 2\.0\.0 Ok: queued as [0-9A-Z]+")
+        time.sleep(0.3)
+        new = set(self.incoming()) - before
+        self.assertEqual(len(new), 1, new)
+        recs = qfile.read(os.path.join(self.inst.spool, "incoming", new.pop()))
+        self.assertEqual(qfile.values(recs, "R"), ["%s@test.example" % USER, "%s+b@test.example" % USER])
+        self.assertIn(b"\n.leading dot\n", qfile.content(recs))
+
     def test_smtpd_bdat_reaches_the_queue(self):
         c = self.connect()
         self.assertEqual(c.cmd("MAIL FROM:<chunky@x.example> BODY=8BITMIME"), "250 2.1.0 Ok")
