@@ -202,6 +202,10 @@ static int cmd_mail(struct session *ss, char *args)
 		reply(ss, "503 5.5.1 Error: send HELO/EHLO first");
 		return -1;
 	}
+	if (ss->bdat_active) {
+		reply(ss, "503 5.5.1 Error: MAIL after BDAT");
+		return -1;
+	}
 	if (ss->have_mail) {
 		reply(ss, "503 5.5.1 Error: nested MAIL command");
 		return -1;
