@@ -41,6 +41,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "config/pfconf.h"
 #include "core/log.h"
@@ -107,7 +108,8 @@ static void pre_jail(struct daemon *d)
 	struct pfconf *cfg = d->cfg;
 
 	conf.cfg = cfg;
-	conf.queue_dir = xstrdup(pfconf_get(cfg, "queue_directory"));
+	/* chrooted to the queue directory, its sockets are under "/" */
+	conf.queue_dir = xstrdup(d->chroot && geteuid() == 0 ? "" : pfconf_get(cfg, "queue_directory"));
 	conf.myhostname = xstrdup(pfconf_get(cfg, "myhostname"));
 	conf.banner = xstrdup(pfconf_get(cfg, "smtpd_banner"));
 	conf.size_limit = pfconf_get_int(cfg, "message_size_limit");
