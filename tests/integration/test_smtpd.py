@@ -51,6 +51,9 @@ SERVICES = {
              "smtpd_sender_restrictions=reject_unknown_sender_domain",
              "smtpd_recipient_restrictions=warn_if_reject,reject_non_fqdn_recipient"],
     "pipedata": ["smtpd_data_restrictions=reject_unauth_pipelining", "smtpd_helo_required=yes"],
+    "nodelay2": ["smtpd_delay_reject=no", "smtpd_helo_restrictions=reject_non_fqdn_helo_hostname",
+                 "smtpd_sender_restrictions=reject_non_fqdn_sender",
+                 "smtpd_recipient_restrictions=check_recipient_access,texthash:{root}/rcpt_access"],
     "nodelay": ["smtpd_delay_reject=no",
                 "smtpd_client_restrictions=check_client_access,inline:{127.0.0.1=REJECT}"],
 }
@@ -82,6 +85,8 @@ class SmtpdBase(unittest.TestCase):
         root = cls.inst.root
         with open(os.path.join(root, "mynetworks"), "w") as f:
             f.write("# trusted networks\n10.0.0.0/8\n127.0.0.0/8 [::1]/128\n")
+        with open(os.path.join(root, "rcpt_access"), "w") as f:
+            f.write("deny@test.example 550 5.7.9 go away\n")
         with open(os.path.join(root, "mynetworks.cidr"), "w") as f:
             f.write("127.0.0.1/32 OK\n")
         cls.inst.write_master_cf("\n".join(lines).replace("{root}", root) + "\n")
@@ -318,6 +323,17 @@ class TestSmtpdProtocol(SmtpdBase):
         self.assertEqual(c.cmd("QUIT"), "221 2.0.0 Bye")
         self.wait_log("NOQUEUE: reject: CONNECT from %s: 554 5.7.1 <%s>: Client host rejected: Access denied;"
                       % (self.namaddr, self.namaddr))
+
+    def test_smtpd_immediate_helo_and_sender_rejects(self):
+        c = self.connect("nodelay2", ehlo=None)
+        self.assertEqual(c.cmd("HELO nodots"), "504 5.5.2 <nodots>: Helo command rejected: need fully-qualified hostname")
+        self.assertEqual(c.cmd("HELO ok.example"), "250 test.example")
+        self.assertEqual(c.cmd("MAIL FROM:<nodomain>"),
+                         "504 5.5.2 <nodomain>: Sender address rejected: need fully-qualified address")
+        self.assertEqual(c.cmd("MAIL FROM:<s@x.example>"), "250 2.1.0 Ok")
+        self.assertEqual(c.cmd("RCPT TO:<deny@test.example>"), "550 5.7.9 <deny@test.example>: Recipient address rejected: go away")
+        self.wait_log("NOQUEUE: reject: MAIL from %s: 504 5.5.2 <nodomain>: Sender address rejected: need "
+                      "fully-qualified address; from=<nodomain> proto=SMTP helo=<ok.example>" % self.namaddr)
 
     def test_smtpd_helo_sender_recipient_restrictions(self):
         c = self.connect("restrict", ehlo="nodots")
