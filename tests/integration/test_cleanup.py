@@ -300,9 +300,9 @@ class TestAbort(CleanupBase):
         c.envelope(smtpd_env())
         c.chunk("Subject: x\n\n" + "line\n" * 1000)
         wait_for(lambda: self.incoming(), 5, what="temporary file")
-        pids = [p for p in pctest.pids_of(os.path.join("libexec", "postcote", "cleanup"))
+        # only this instance's cleanup (its daemon_directory is private to the test)
+        pids = [p for p in pctest.pids_of(os.path.join(self.inst.daemon_dir, "cleanup"))
                 if p != os.getpid()]
-        pids += [p for p in pctest.pids_of(" cleanup -") if p not in pids]
         self.assertTrue(pids, "no cleanup process found")
         for p in pids:
             try:
