@@ -130,6 +130,8 @@ struct cleanup {
 	char *first_rcpt;	/* first recipient as given (log to=) */
 	struct rcpt_list in;	/* envelope recipients as given */
 	struct rcpt_list out;	/* final recipients */
+	int extract;		/* flags=extract_recipients (sendmail -t) */
+	struct rcpt_list xrcpt[2];	/* extracted from To/Cc/Bcc [0] and Resent-To/Cc/Bcc [1] */
 	struct hash *dups;	/* duplicate filter */
 	int hdr_ctx;		/* 0: headers not rewritten, 1: local, 2: remote (remote_header_rewrite_domain) */
 	int map_ok;		/* address mappings enabled */

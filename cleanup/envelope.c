@@ -159,6 +159,7 @@ int envelope_process(struct cleanup *c, const char **error_r)
 	c->map_ok = strstr(flags, "no_address_mappings") == NULL;
 	c->filter = strstr(flags, "no_header_checks") == NULL;
 	c->body_filter = strstr(flags, "no_body_checks") == NULL;
+	c->extract = strstr(flags, "extract_recipients") != NULL;
 	name = attr_get(e, "client_name");
 	addr = attr_get(e, "client_addr");
 	if (addr != NULL && *addr)
@@ -227,9 +228,13 @@ static void final_recipients(struct cleanup *c)
 	if (c->redirect != NULL) {
 		recipient_out(c, c->redirect, c->redirect, NULL, NULL);
 	} else {
+		struct rcpt_list *x = &c->xrcpt[c->resent ? 1 : 0];
+
 		for (size_t i = 0; i < c->in.n && out_ok(c); i++)
 			recipient_out(c, c->in.v[i].orig, c->in.v[i].addr, c->in.v[i].orcpt,
 				      c->in.v[i].notify);
+		for (size_t i = 0; c->extract && i < x->n && out_ok(c); i++)
+			recipient_out(c, x->v[i].orig, x->v[i].addr, NULL, NULL);
 	}
 	for (size_t i = 0; i < c->bcc.n && out_ok(c); i++)
 		recipient_out(c, c->bcc.v[i], c->bcc.v[i], NULL, "NEVER");

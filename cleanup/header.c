@@ -30,6 +30,8 @@
 #define HF_MIME		(1u << 3)	/* MIME header: mime_header_checks */
 #define HF_RR		(1u << 4)	/* Resent-* */
 
+#define EXTRACT_MAX	10000	/* recipients taken from headers (sendmail -t) */
+
 /* seen bits */
 enum {
 	HB_FROM = 1, HB_DATE = 2, HB_MSGID = 4, HB_TO = 8, HB_CC = 16, HB_RESENT_FROM = 32,
@@ -167,6 +169,26 @@ static void rewrite_addrs(struct cleanup *c, struct buf *hdr, int sender)
 	xfree(spans);
 }
 
+/* extract_addrs - sendmail -t: the addresses of a To/Cc/Bcc header become recipients */
+static void extract_addrs(struct cleanup *c, const struct buf *hdr, int resent)
+{
+	const char *text = buf_cstr(hdr);
+	size_t voff = (size_t)(strchr(text, ':') + 1 - text), n;
+	struct hdr_addr_span spans[256];
+	struct rcpt_list *l = &c->xrcpt[resent];
+
+	n = hdr_addr_find(text + voff, hdr->len - voff, spans, sizeof(spans) / sizeof(spans[0]));
+	for (size_t i = 0; i < n && l->n < EXTRACT_MAX; i++) {
+		char *a = hdr_addr_internal(text + voff + spans[i].start, spans[i].end - spans[i].start);
+		char *r = rewrite_local(c, a);
+
+		if (*r != '\0' && strlen(r) < 2048)
+			rcpt_add(l, r, r, NULL, NULL);
+		xfree(r);
+		xfree(a);
+	}
+}
+
 /* primary_header - what only primary (top-level, non-MIME) headers get */
 static void primary_header(struct cleanup *c, struct buf *hdr, const struct hdr_info *h)
 {
@@ -184,10 +206,12 @@ static void primary_header(struct cleanup *c, struct buf *hdr, const struct hdr_
 	}
 	if (h->flags & HF_RR)
 		c->resent = 1;
+	if (c->hdr_ctx && (h->flags & (HF_SENDER | HF_RECIP)) && !(h->flags & HF_DROP))
+		rewrite_addrs(c, hdr, (h->flags & HF_SENDER) != 0);
+	if (c->extract && (h->flags & HF_RECIP) && strcmp(h->name, "Apparently-To") != 0)
+		extract_addrs(c, hdr, (h->flags & HF_RR) != 0);
 	if (h->flags & HF_DROP)
 		return;
-	if (c->hdr_ctx && (h->flags & (HF_SENDER | HF_RECIP)))
-		rewrite_addrs(c, hdr, (h->flags & HF_SENDER) != 0);
 	out_text(c, hdr->data, hdr->len);
 }
 
@@ -325,6 +349,34 @@ static char *ip_literal(const char *addr)
 	return xasprintf("%s%s", strchr(addr, ':') != NULL ? "IPv6:" : "", addr);
 }
 
+/*
+ * received_comments - the client's "received_comment" attributes (smtpd: TLS
+ * details, "(Authenticated sender: ...)"), one folded line each, in order;
+ * each must be a parenthesised comment without control characters.
+ */
+static void received_comments(struct cleanup *c, struct buf *h)
+{
+	const struct attr_list *e = &c->env;
+	size_t count = 0;
+
+	for (size_t i = 0; i < e->names.n && count < 8; i++) {
+		const char *v = e->values.v[i];
+		size_t len = strlen(v), j;
+
+		if (strcmp(e->names.v[i], "received_comment") != 0 || len < 2 || len > 1000
+		    || v[0] != '(' || v[len - 1] != ')')
+			continue;
+		for (j = 0; j < len; j++)
+			if ((unsigned char)v[j] < 32 && v[j] != '\t'
+			    && !(v[j] == '\n' && (v[j + 1] == '\t' || v[j + 1] == ' ')))
+				break;
+		if (j < len)
+			continue;	/* a line break is allowed only as folding ("\n\t") */
+		buf_printf(h, "\n\t%s", v);
+		count++;
+	}
+}
+
 void header_received(struct cleanup *c)
 {
 	const char *addr = attr_get(&c->env, "client_addr"), *name = attr_get(&c->env, "client_name");
@@ -344,9 +396,10 @@ void header_received(struct cleanup *c)
 			name = "unknown";
 		if (c->in.n == 1)
 			rcpt = hdr_addr_external(c->in.v[0].orig);
-		buf_printf(&h, "Received: from %s (%s [%s])\n\tby %s (%s) with %s id %s",
-			   helo != NULL && *helo ? helo : name, name, lit, c->cf->myhostname,
-			   c->cf->mail_name, proto != NULL && *proto ? proto : "SMTP", c->queue_id);
+		buf_printf(&h, "Received: from %s (%s [%s])", helo != NULL && *helo ? helo : name, name, lit);
+		received_comments(c, &h);
+		buf_printf(&h, "\n\tby %s (%s) with %s id %s", c->cf->myhostname, c->cf->mail_name,
+			   proto != NULL && *proto ? proto : "SMTP", c->queue_id);
 		if (rcpt != NULL)
 			buf_printf(&h, "\n\tfor <%s>; %s", rcpt, date);
 		else

@@ -62,9 +62,17 @@ static int is_local(struct cleanup *c, const char *domain)
 {
 	const char *error;
 
+	int r;
+
 	if (*domain == '\0' || strcasecmp(domain, c->cf->myorigin) == 0)
 		return 1;
-	return domlist_match(&c->cf->local_domains, domain, &error) == 1;
+	if ((r = domlist_match(&c->cf->local_domains, domain, &error)) < 0) {
+		msg_warn("%s: mydestination lookup problem for %s -- message not accepted, try again later: %s",
+			 c->queue_id, domain, error);
+		c->errs |= CLEANUP_ERR_WRITE;
+		return 0;
+	}
+	return r;
 }
 
 struct lookup {

@@ -130,6 +130,8 @@ static void state_free(struct cleanup *c)
 	attr_list_deinit(&c->env);
 	rcpt_list_free(&c->in);
 	rcpt_list_free(&c->out);
+	rcpt_list_free(&c->xrcpt[0]);
+	rcpt_list_free(&c->xrcpt[1]);
 	hash_destroy(&c->dups, NULL);
 	argv_deinit(&c->bcc);
 	buf_deinit(&c->line);

@@ -77,11 +77,11 @@ class CleanupClient:
 
 
 def smtpd_env(sender="sender@ext.example", rcpts=("bob@test.example",), **extra):
-    env = [("origin", "smtpd"), ("sender", sender), ("client_name", "client.example"),
-           ("client_addr", "127.0.0.1"), ("client_port", "40000"), ("helo", "helo.example"),
-           ("protocol", "ESMTP"), ("rewrite_context", extra.pop("ctx", "remote"))]
-    for k, v in extra.items():
-        env.append((k, v))
+    base = {"origin": "smtpd", "sender": sender, "client_name": "client.example",
+            "client_addr": "127.0.0.1", "client_port": "40000", "helo": "helo.example",
+            "protocol": "ESMTP", "rewrite_context": extra.pop("ctx", "remote")}
+    base.update(extra)
+    env = list(base.items())
     for r in rcpts:
         env.append(("rcpt", r))
     return env
@@ -191,6 +191,20 @@ class TestBasics(CleanupBase):
         self.assertGreater(first_l, m_off)
         self.inst.wait_log("%s: message-id=<abc@x>" % qid)
 
+    def test_received_comments_from_the_client(self):
+        tls = ("(using TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)\n"
+               "\t key-exchange X25519 server-signature RSA-PSS (2048 bits) server-digest SHA256)")
+        qid, reply = self.send("\nb\n", received_comment=tls, protocol="ESMTPSA")
+        self.assert_ok(reply)
+        hdrs = self.headers(self.queued(qid)).split("\n")
+        self.assertEqual(hdrs[1], "\t(using TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)")
+        self.assertEqual(hdrs[2], "\t key-exchange X25519 server-signature RSA-PSS (2048 bits) server-digest SHA256)")
+        self.assertEqual(hdrs[3], "\tby test.example (Postfix) with ESMTPSA id %s" % qid)
+        env = smtpd_env() + [("received_comment", "(evil)\nX-Injected: yes")]
+        qid, reply = self.send("\nb\n", env=env)
+        self.assert_ok(reply)
+        self.assertNotIn("X-Injected", self.headers(self.queued(qid)))
+
     def test_local_origin_adds_missing_headers(self):
         qid, reply = self.send("Subject: hi\n\nbody\n", ctx="local")
         self.assert_ok(reply)
@@ -221,6 +235,29 @@ class TestBasics(CleanupBase):
         self.assertEqual(qfile.values(recs, "S"), ["alice@test.example"])
         self.assertIn("From: alice@test.example", hdrs)
         self.assertEqual(self.rcpts(recs), ["bob@test.example", "carol@test.example"])
+
+    def test_extract_recipients_from_headers(self):
+        env = [("origin", "pickup"), ("sender", "alice"), ("uid", "0"), ("flags", "extract_recipients")]
+        qid, reply = self.send("To: Bob <bob>, carol@test.example\nCc: dave@x.example\nBcc: eve@x.example\n"
+                               "Subject: t\n\nbody\n", env=env)
+        self.assert_ok(reply)
+        recs = self.queued(qid)
+        self.assertEqual(self.rcpts(recs), ["bob@test.example", "carol@test.example", "dave@x.example",
+                                            "eve@x.example"])
+        hdrs = self.headers(recs)
+        self.assertNotIn("Bcc", hdrs)
+        self.assertIn("To: Bob <bob@test.example>, carol@test.example", hdrs)
+        # with Resent- headers, only those count
+        qid, reply = self.send("To: bob@test.example\nResent-To: frank@x.example\nResent-From: alice\n\nb\n",
+                               env=env)
+        self.assert_ok(reply)
+        recs = self.queued(qid)
+        self.assertEqual(self.rcpts(recs), ["frank@x.example"])
+        hdrs = self.headers(recs)
+        self.assertRegex(hdrs, r"(?m)^Resent-Message-Id: <\d{14}\.%s@test\.example>$" % qid)
+        self.assertRegex(hdrs, r"(?m)^Resent-Date: ")
+        self.assertNotRegex(hdrs, r"(?m)^Message-Id:")
+        self.inst.wait_log("%s: resent-message-id=<" % qid)
 
     def test_received_without_for_when_several_recipients(self):
         qid, reply = self.send("\nbody\n", rcpts=("a@test.example", "b@test.example"))
