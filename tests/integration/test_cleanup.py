@@ -396,6 +396,71 @@ class TestLimits(CleanupBase):
         self.assertEqual(self.listing()["incoming"], [])
 
 
+
+class TestHostileClients(CleanupBase):
+    main_cf = "ipc_timeout = 2s\nmessage_size_limit = 0\nheader_size_limit = 10000\n"
+
+    def incoming(self):
+        return os.listdir(os.path.join(self.inst.spool, "incoming"))
+
+    def test_silent_client_times_out(self):
+        c = CleanupClient(self.inst)
+        c.envelope(smtpd_env())
+        c.chunk("Subject: x\n\nstalled")
+        t0 = time.monotonic()
+        c.sock.settimeout(10)
+        data = c.f.read()
+        c.close()
+        self.assertEqual(data, b"")
+        self.assertLess(time.monotonic() - t0, 8)
+        wait_for(lambda: not self.incoming(), 10, what="temporary file removed")
+
+    def test_bad_chunk_header(self):
+        for junk in (b"99999999999\n", b"abc\n", b"-5\n", b"70000\n" + b"x" * 70000):
+            c = CleanupClient(self.inst)
+            c.envelope(smtpd_env())
+            try:
+                c.f.write(junk)
+                c.f.flush()
+                data = c.f.read()
+            except ConnectionResetError:   # closed with our bytes unread
+                data = b""
+            c.close()
+            self.assertEqual(data, b"", junk[:20])
+        wait_for(lambda: not self.incoming(), 10, what="temporary files removed")
+
+    def test_large_message_streams_in_bounded_memory(self):
+        c = CleanupClient(self.inst)
+        pids = pctest.pids_of(os.path.join(self.inst.daemon_dir, "cleanup"))
+        self.assertEqual(len(pids), 1, pids)
+        c.envelope(smtpd_env())
+        folded = "X-Huge: start\n" + "\tfold\n" * 200000          # one 1.2 MB header
+        c.chunk("Subject: big\n" + folded + "\n")
+        line = b"z" * (8 * 1024 * 1024)                               # one 8 MiB line
+        c.chunk(line + b"\n")
+        short = b"0123456789abcdef0123456789abcdef0123456789abcde\n"  # 48 bytes
+        for _ in range(16):                                           # 16 MiB of short lines
+            c.chunk(short * 22000)
+        reply = c.finish()
+        c.close()
+        self.assert_ok(reply)
+        with open("/proc/%d/status" % pids[0]) as f:
+            hwm = int(re.search(r"VmHWM:\s+(\d+) kB", f.read()).group(1))
+        self.assertLess(hwm, 24 * 1024, "cleanup used %d kB" % hwm)
+        recs = self.queued(c.queue_id)
+        hdr = [d for t, d, _ in recs if t in "lL" and d.startswith(b"X-Huge")]
+        self.assertTrue(hdr)
+        size = int(qfile.values(recs, "C")[0].split()[0])
+        self.assertGreater(size, 8 * 1024 * 1024 + 16 * 22000 * 48)
+
+    def test_control_characters_in_addresses_rejected(self):
+        qid, reply = self.send("\nb\n", sender="a\nb@x")
+        self.assertEqual((reply["status"], reply["code"]), ("4", "451"))
+        qid, reply = self.send("\nb\n", rcpts=("ok@test.example", "bad\x01@x"))
+        self.assert_ok(reply)
+        self.assertEqual(self.rcpts(self.queued(qid)), ["ok@test.example"])
+
+
 HEADER_CHECKS = r"""
 /^Subject: reject me/ REJECT
 /^Subject: reject text/ REJECT 5.7.0 go away
