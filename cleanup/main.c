@@ -94,7 +94,7 @@ static void local_domains(struct cleanup_conf *cf, struct pfconf *cfg)
 	buf_init(&b, 0);
 	buf_printf(&b, "%s, %s", pfconf_get(cfg, "mydestination"), pfconf_get(cfg, "myorigin"));
 	for (int k = 0; k < 2; k++) {
-		ifs = pfconf_get_list(cfg, k == 0 ? "inet_interfaces" : "proxy_interfaces");
+		ifs = pfconf_get_list(cfg, k == 0 ? PFCONF_NAME("inet_interfaces") : PFCONF_NAME("proxy_interfaces"));
 		for (size_t i = 0; i < ifs->n; i++)
 			if (strcmp(ifs->v[i], "all") != 0 && strcmp(ifs->v[i], "loopback-only") != 0)
 				buf_printf(&b, ", [%s]", ifs->v[i]);
@@ -146,10 +146,10 @@ void cleanup_conf_init(struct cleanup_conf *cf, struct pfconf *cfg)
 		cf->prop_virtual |= strcmp(prop->v[i], "virtual") == 0;
 	}
 	argv_destroy(&prop);
-	cf->canon_classes = class_bits(cfg, "canonical_classes");
-	cf->send_canon_classes = class_bits(cfg, "sender_canonical_classes");
-	cf->rcpt_canon_classes = class_bits(cfg, "recipient_canonical_classes");
-	cf->masq_classes = class_bits(cfg, "masquerade_classes");
+	cf->canon_classes = class_bits(cfg, PFCONF_NAME("canonical_classes"));
+	cf->send_canon_classes = class_bits(cfg, PFCONF_NAME("sender_canonical_classes"));
+	cf->rcpt_canon_classes = class_bits(cfg, PFCONF_NAME("recipient_canonical_classes"));
+	cf->masq_classes = class_bits(cfg, PFCONF_NAME("masquerade_classes"));
 	argv_init(&cf->masq_domains);
 	masq = pfconf_get_list(cfg, "masquerade_domains");
 	for (size_t i = 0; i < masq->n; i++)
@@ -158,14 +158,14 @@ void cleanup_conf_init(struct cleanup_conf *cf, struct pfconf *cfg)
 	domlist_init(&cf->masq_except, cfg, "masquerade_exceptions",
 		     pfconf_get(cfg, "masquerade_exceptions"));
 	local_domains(cf, cfg);
-	cf->canonical = maplist_open(cfg, "canonical_maps");
-	cf->send_canonical = maplist_open(cfg, "sender_canonical_maps");
-	cf->rcpt_canonical = maplist_open(cfg, "recipient_canonical_maps");
-	cf->virtual_alias = maplist_open(cfg, "virtual_alias_maps");
-	cf->header_checks = maplist_open(cfg, "header_checks");
-	cf->mime_header_checks = maplist_open(cfg, "mime_header_checks");
-	cf->nested_header_checks = maplist_open(cfg, "nested_header_checks");
-	cf->body_checks = maplist_open(cfg, "body_checks");
+	cf->canonical = maplist_open(cfg, PFCONF_NAME("canonical_maps"));
+	cf->send_canonical = maplist_open(cfg, PFCONF_NAME("sender_canonical_maps"));
+	cf->rcpt_canonical = maplist_open(cfg, PFCONF_NAME("recipient_canonical_maps"));
+	cf->virtual_alias = maplist_open(cfg, PFCONF_NAME("virtual_alias_maps"));
+	cf->header_checks = maplist_open(cfg, PFCONF_NAME("header_checks"));
+	cf->mime_header_checks = maplist_open(cfg, PFCONF_NAME("mime_header_checks"));
+	cf->nested_header_checks = maplist_open(cfg, PFCONF_NAME("nested_header_checks"));
+	cf->body_checks = maplist_open(cfg, PFCONF_NAME("body_checks"));
 }
 
 /* pre_jail - the queue directory is home; tables and the time zone before the jail */
