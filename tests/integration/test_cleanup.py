@@ -461,6 +461,38 @@ class TestHostileClients(CleanupBase):
         self.assertEqual(self.rcpts(self.queued(qid)), ["ok@test.example"])
 
 
+
+class TestAlwaysAdd(CleanupBase):
+    main_cf = "always_add_missing_headers = yes\nundisclosed_recipients_header = To: undisclosed-recipients:;\n"
+
+    def test_remote_mail_gets_missing_headers_with_always_add(self):
+        qid, reply = self.send("Subject: s\n\nb\n", sender="")
+        self.assert_ok(reply)
+        hdrs = self.headers(self.queued(qid))
+        self.assertRegex(hdrs, r"(?m)^Message-Id: <\d{14}\.%s@test\.example>$" % qid)
+        self.assertIn("\nFrom: MAILER-DAEMON\n", hdrs + "\n")
+        self.assertIn("\nTo: undisclosed-recipients:;", hdrs)
+        qid, reply = self.send("Cc: x@y.example\n\nb\n")
+        self.assert_ok(reply)
+        self.assertNotIn("undisclosed", self.headers(self.queued(qid)))
+
+
+class TestBodyChecksSizeLimit(CleanupBase):
+    def prepare(self):
+        bc = self.table("body.pcre", "/^forbidden/ REJECT\n")
+        self.inst.write_main_cf("body_checks = pcre:%s\nbody_checks_size_limit = 100\n" % bc)
+
+    def test_only_the_first_bytes_of_a_part_are_checked(self):
+        qid, reply = self.send("\n" + "x" * 120 + "\nforbidden\n")
+        self.assert_ok(reply)
+        qid, reply = self.send("\nshort\nforbidden\n")
+        self.assertEqual(reply["status"], "5")
+        mime = ("MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=B\n\n--B\n\n" + "x" * 120 +
+                "\n--B\n\nforbidden\n--B--\n")
+        qid, reply = self.send(mime)
+        self.assertEqual(reply["status"], "5")   # the limit is per part
+
+
 HEADER_CHECKS = r"""
 /^Subject: reject me/ REJECT
 /^Subject: reject text/ REJECT 5.7.0 go away
