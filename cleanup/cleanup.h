@@ -73,6 +73,8 @@ struct cleanup_conf {
 	struct pfconf *cfg;
 	struct maplist *canonical, *send_canonical, *rcpt_canonical, *virtual_alias;
 	struct maplist *header_checks, *mime_header_checks, *nested_header_checks, *body_checks;
+	struct maplist *sender_bcc, *rcpt_bcc;
+	const char *always_bcc;
 	unsigned canon_classes, send_canon_classes, rcpt_canon_classes, masq_classes;
 	struct argv masq_domains;
 	struct domlist masq_except;	/* local parts, matched as a domain list (names, tables) */
@@ -222,6 +224,8 @@ int rewrite_map11(struct cleanup *c, struct maplist *ml, char **addr, int propag
 void rewrite_masq(struct cleanup *c, char **addr);
 /* rewrite_virtual - virtual alias expansion into out; -1 when the message must be deferred */
 int rewrite_virtual(struct cleanup *c, const char *addr, struct argv *out);
+/* rewrite_lookup - one address through a table (canonical search order): 1 found (*result_r malloc'ed), 0, -1 */
+int rewrite_lookup(struct cleanup *c, struct maplist *ml, const char *addr, char **result_r);
 /* rewrite_header_addr - one header address: context rewrite, canonical, masquerade */
 int rewrite_header_addr(struct cleanup *c, char **addr, int sender);
 

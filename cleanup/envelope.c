@@ -222,6 +222,45 @@ void envelope_write(struct cleanup *c)
 		out_recf(c, QREC_ATTR, "log_origin=%s", c->log_origin);
 }
 
+/* bcc_one - an automatic BCC recipient (NOTIFY=NEVER, as Postfix) */
+static void bcc_one(struct cleanup *c, const char *addr)
+{
+	if (*addr != '\0' && valid_addr(addr))
+		recipient_out(c, addr, addr, NULL, "NEVER");
+}
+
+/*
+ * auto_bcc - recipient_bcc_maps (per envelope recipient), sender_bcc_maps,
+ * always_bcc: only for new mail (smtpd, pickup), not for forwarded mail or
+ * notifications, and not when address mappings are off.
+ */
+static void auto_bcc(struct cleanup *c)
+{
+	char *bcc;
+
+	if (!c->map_ok || (strcmp(c->origin, "smtpd") != 0 && strcmp(c->origin, "pickup") != 0
+			   && strcmp(c->origin, "sendmail") != 0))
+		return;
+	for (size_t i = 0; c->redirect == NULL && i < c->in.n && out_ok(c); i++) {
+		char *r = rewrite_local(c, c->in.v[i].addr);
+
+		if (rewrite_lookup(c, c->cf->rcpt_bcc, r, &bcc) > 0) {
+			bcc_one(c, bcc);
+			xfree(bcc);
+		}
+		xfree(r);
+	}
+	if (out_ok(c) && rewrite_lookup(c, c->cf->sender_bcc, c->sender, &bcc) > 0) {
+		bcc_one(c, bcc);
+		xfree(bcc);
+	}
+	if (out_ok(c) && *c->cf->always_bcc) {
+		bcc = rewrite_local(c, c->cf->always_bcc);
+		bcc_one(c, bcc);
+		xfree(bcc);
+	}
+}
+
 /* final_recipients - the envelope recipients, or the REDIRECT target; then BCCs */
 static void final_recipients(struct cleanup *c)
 {
@@ -238,6 +277,7 @@ static void final_recipients(struct cleanup *c)
 	}
 	for (size_t i = 0; i < c->bcc.n && out_ok(c); i++)
 		recipient_out(c, c->bcc.v[i], c->bcc.v[i], NULL, "NEVER");
+	auto_bcc(c);
 }
 
 void envelope_finish(struct cleanup *c)

@@ -29,6 +29,7 @@
 #define HF_DROP		(1u << 2)	/* removed from the message */
 #define HF_MIME		(1u << 3)	/* MIME header: mime_header_checks */
 #define HF_RR		(1u << 4)	/* Resent-* */
+#define HF_XRECIP	(1u << 5)	/* recipients taken with extract_recipients */
 
 #define EXTRACT_MAX	10000	/* recipients taken from headers (sendmail -t) */
 
@@ -47,8 +48,8 @@ struct hdr_info {
 
 static const struct hdr_info known[] = {
 	{ "Apparently-To", 0, HF_RECIP },
-	{ "Bcc", 0, HF_RECIP | HF_DROP },
-	{ "Cc", HB_CC, HF_RECIP },
+	{ "Bcc", 0, HF_RECIP | HF_XRECIP | HF_DROP },
+	{ "Cc", HB_CC, HF_RECIP | HF_XRECIP },
 	{ "Content-Description", 0, HF_MIME },
 	{ "Content-Disposition", 0, HF_MIME },
 	{ "Content-ID", 0, HF_MIME },
@@ -56,24 +57,27 @@ static const struct hdr_info known[] = {
 	{ "Content-Transfer-Encoding", HB_CTE, HF_MIME },
 	{ "Content-Type", HB_CTYPE, HF_MIME },
 	{ "Date", HB_DATE, 0 },
+	{ "Delivered-To", 0, 0 },
+	{ "Disposition-Notification-To", 0, HF_SENDER },
 	{ "Errors-To", 0, HF_SENDER },
 	{ "From", HB_FROM, HF_SENDER },
 	{ "MIME-Version", 0, HF_MIME },
+	{ "Mail-Followup-To", 0, HF_SENDER },
 	{ "Message-ID", HB_MSGID, 0 },
 	{ "Received", HB_RECEIVED, 0 },
 	{ "Reply-To", 0, HF_SENDER },
-	{ "Resent-Bcc", 0, HF_RECIP | HF_DROP | HF_RR },
-	{ "Resent-Cc", HB_RESENT_CC, HF_RECIP | HF_RR },
+	{ "Resent-Bcc", 0, HF_RECIP | HF_XRECIP | HF_DROP | HF_RR },
+	{ "Resent-Cc", HB_RESENT_CC, HF_RECIP | HF_XRECIP | HF_RR },
 	{ "Resent-Date", HB_RESENT_DATE, HF_RR },
 	{ "Resent-From", HB_RESENT_FROM, HF_SENDER | HF_RR },
 	{ "Resent-Message-ID", HB_RESENT_MSGID, HF_RR },
-	{ "Resent-Reply-To", 0, HF_SENDER | HF_RR },
+	{ "Resent-Reply-To", 0, HF_RECIP | HF_RR },
 	{ "Resent-Sender", 0, HF_SENDER | HF_RR },
-	{ "Resent-To", HB_RESENT_TO, HF_RECIP | HF_RR },
+	{ "Resent-To", HB_RESENT_TO, HF_RECIP | HF_XRECIP | HF_RR },
 	{ "Return-Path", 0, HF_DROP },
 	{ "Return-Receipt-To", 0, HF_SENDER },
 	{ "Sender", 0, HF_SENDER },
-	{ "To", HB_TO, HF_RECIP },
+	{ "To", HB_TO, HF_RECIP | HF_XRECIP },
 	{ NULL, 0, 0 },
 };
 
@@ -208,7 +212,7 @@ static void primary_header(struct cleanup *c, struct buf *hdr, const struct hdr_
 		c->resent = 1;
 	if (c->hdr_ctx && (h->flags & (HF_SENDER | HF_RECIP)) && !(h->flags & HF_DROP))
 		rewrite_addrs(c, hdr, (h->flags & HF_SENDER) != 0);
-	if (c->extract && (h->flags & HF_RECIP) && strcmp(h->name, "Apparently-To") != 0)
+	if (c->extract && (h->flags & HF_XRECIP))
 		extract_addrs(c, hdr, (h->flags & HF_RR) != 0);
 	if (h->flags & HF_DROP)
 		return;

@@ -38,6 +38,7 @@
  *	undisclosed_recipients_header, header_from_format, append_at_myorigin,
  *	append_dot_mydomain, remote_header_rewrite_domain, enable_original_recipient,
  *	duplicate_filter_limit, detect_8bit_encoding_header, ipc_timeout,
+ *	always_bcc, sender_bcc_maps, recipient_bcc_maps,
  *	inet_interfaces, proxy_interfaces, max_idle, max_use.
  * LOG: "ID: message-id=<...>", "ID: resent-message-id=<...>",
  *	"ID: reject|warning|info|hold|discard|redirect|bcc|replace|prepend|filter:
@@ -166,6 +167,9 @@ void cleanup_conf_init(struct cleanup_conf *cf, struct pfconf *cfg)
 	cf->mime_header_checks = maplist_open(cfg, PFCONF_NAME("mime_header_checks"));
 	cf->nested_header_checks = maplist_open(cfg, PFCONF_NAME("nested_header_checks"));
 	cf->body_checks = maplist_open(cfg, PFCONF_NAME("body_checks"));
+	cf->sender_bcc = maplist_open(cfg, PFCONF_NAME("sender_bcc_maps"));
+	cf->rcpt_bcc = maplist_open(cfg, PFCONF_NAME("recipient_bcc_maps"));
+	cf->always_bcc = pfconf_get(cfg, "always_bcc");
 }
 
 /* pre_jail - the queue directory is home; tables and the time zone before the jail */

@@ -369,6 +369,28 @@ done:
 	return ret;
 }
 
+int rewrite_lookup(struct cleanup *c, struct maplist *ml, const char *addr, char **result_r)
+{
+	struct lookup lk;
+	const char *error;
+	int r;
+
+	if (maplist_empty(ml) || *addr == '\0')
+		return 0;
+	r = addr_lookup(c, ml, addr, &lk, &error);
+	if (r == MAP_ERROR) {
+		msg_warn("%s: %s map lookup problem for %s -- message not accepted, try again later: %s",
+			 c->queue_id, ml->param, addr, error);
+		c->errs |= CLEANUP_ERR_WRITE;
+		return -1;
+	}
+	if (r == MAP_NOTFOUND)
+		return 0;
+	*result_r = lookup_result(c, addr, lk.value, strcspn(lk.value, ","), NULL, 0);
+	xfree(lk.ext);
+	return 1;
+}
+
 int rewrite_header_addr(struct cleanup *c, char **addr, int sender)
 {
 	struct cleanup_conf *cf = c->cf;

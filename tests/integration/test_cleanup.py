@@ -732,6 +732,28 @@ class TestCanonicalPcreSeed(CleanupBase):
         self.assertEqual(qfile.values(self.queued(qid), "S"), [""])
 
 
+class TestAutoBcc(CleanupBase):
+    def prepare(self):
+        sb = self.table("sender_bcc", "boss@test.example audit-boss@test.example\n", postmap=True)
+        rb = self.table("recipient_bcc", "@test.example rcpt-copy@archive.example\n", postmap=True)
+        self.inst.write_main_cf("always_bcc = everything\nsender_bcc_maps = hash:%s\n"
+                                "recipient_bcc_maps = hash:%s\n" % (sb, rb))
+
+    def test_automatic_bcc(self):
+        qid, reply = self.send("\nb\n", sender="boss@test.example", rcpts=("bob@test.example", "x@far.example"))
+        self.assert_ok(reply)
+        recs = self.queued(qid)
+        self.assertEqual(self.rcpts(recs), ["bob@test.example", "x@far.example", "rcpt-copy@archive.example",
+                                            "audit-boss@test.example", "everything@test.example"])
+        self.assertEqual(qfile.values(recs, "N"), ["NEVER"] * 3)
+
+    def test_no_automatic_bcc_for_forwarded_mail(self):
+        env = [("origin", "local"), ("sender", "boss@test.example"), ("rcpt", "bob@test.example")]
+        qid, reply = self.send("\nb\n", env=env)
+        self.assert_ok(reply)
+        self.assertEqual(self.rcpts(self.queued(qid)), ["bob@test.example"])
+
+
 class TestVirtual(CleanupBase):
     def prepare(self):
         big = ", ".join("m%d@test.example" % i for i in range(12))
