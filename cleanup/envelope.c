@@ -60,12 +60,12 @@ void rcpt_list_free(struct rcpt_list *l)
 	memset(l, 0, sizeof(*l));
 }
 
-/* valid_addr - an address we accept from the envelope: bounded, no control characters */
+/* valid_addr - an address (or attribute) we accept from the envelope: bounded, no control characters */
 static int valid_addr(const char *a)
 {
 	size_t n = strlen(a);
 
-	if (n > 2048)
+	if (n > 4000)
 		return 0;
 	for (; *a; a++)
 		if ((unsigned char)*a < 32 || *a == 127)
@@ -214,11 +214,13 @@ void envelope_write(struct cleanup *c)
 
 		if (strcmp(env_attrs[i], "origin") == 0)
 			v = c->origin;
-		if (v != NULL && *v && strlen(v) < 4096)
+		if (v != NULL && *v && strlen(v) < 4096 && valid_addr(v))
 			out_recf(c, QREC_ATTR, "%s=%s", env_attrs[i], v);
+		else if (v != NULL && *v)
+			msg_warn("%s: ignoring malformed %s attribute", c->queue_id, env_attrs[i]);
 	}
 	out_recf(c, QREC_ATTR, "rewrite_context=%s", c->hdr_ctx == 1 ? "local" : "remote");
-	if (c->log_origin != NULL)
+	if (c->log_origin != NULL && valid_addr(c->log_origin))
 		out_recf(c, QREC_ATTR, "log_origin=%s", c->log_origin);
 }
 

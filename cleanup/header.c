@@ -115,6 +115,17 @@ static const char *header_value(const char *text)
 	return v;
 }
 
+/* safe - a client-supplied value for a header: control characters become '?', at most 255 bytes */
+static char *safe(const char *v)
+{
+	char *s = xstrndup(v, 255);
+
+	for (char *p = s; *p; p++)
+		if ((unsigned char)*p < 32 || *p == 127)
+			*p = '?';
+	return s;
+}
+
 const char *mail_date(time_t t)
 {
 	static char buf[128];
@@ -301,14 +312,15 @@ static void add_from(struct cleanup *c, const char *pfx)
 	const char *full = attr_get(&c->env, "full_name");
 	char *addr = hdr_addr_external(*c->sender ? c->sender : "MAILER-DAEMON");
 
-	if (*c->sender && full != NULL && *full && strlen(full) < 512) {
-		char *p = phrase(full);
+	if (*c->sender && full != NULL && *full && strlen(full) < 256) {
+		char *f = safe(full), *p = phrase(f);
 
 		if (strcmp(c->cf->header_from_format, "obsolete") == 0)
-			add_header(c, "%sFrom: %s (%s)", pfx, addr, full);
+			add_header(c, "%sFrom: %s (%s)", pfx, addr, f);
 		else
 			add_header(c, "%sFrom: %s <%s>", pfx, p, addr);
 		xfree(p);
+		xfree(f);
 	} else {
 		add_header(c, "%sFrom: %s", pfx, addr);
 	}
@@ -350,7 +362,10 @@ void header_done(struct cleanup *c)
 /* ip_literal - "[1.2.3.4]" or "[IPv6:...]" text for Received: */
 static char *ip_literal(const char *addr)
 {
-	return xasprintf("%s%s", strchr(addr, ':') != NULL ? "IPv6:" : "", addr);
+	char *a = safe(addr), *r = xasprintf("%s%s", strchr(a, ':') != NULL ? "IPv6:" : "", a);
+
+	xfree(a);
+	return r;
 }
 
 /*
@@ -400,10 +415,16 @@ void header_received(struct cleanup *c)
 			name = "unknown";
 		if (c->in.n == 1)
 			rcpt = hdr_addr_external(c->in.v[0].orig);
-		buf_printf(&h, "Received: from %s (%s [%s])", helo != NULL && *helo ? helo : name, name, lit);
+		char *sname = safe(name), *shelo = safe(helo != NULL && *helo ? helo : name);
+		char *sproto = safe(proto != NULL && *proto ? proto : "SMTP");
+
+		buf_printf(&h, "Received: from %s (%s [%s])", shelo, sname, lit);
 		received_comments(c, &h);
 		buf_printf(&h, "\n\tby %s (%s) with %s id %s", c->cf->myhostname, c->cf->mail_name,
-			   proto != NULL && *proto ? proto : "SMTP", c->queue_id);
+			   sproto, c->queue_id);
+		xfree(sname);
+		xfree(shelo);
+		xfree(sproto);
 		if (rcpt != NULL)
 			buf_printf(&h, "\n\tfor <%s>; %s", rcpt, date);
 		else

@@ -192,7 +192,7 @@ void cleanup_serve(int fd, struct cleanup_conf *cf)
 	buf_init(&c.line, 0);
 	buf_init(&c.hdr, 0);
 	c.dups = hash_create(16);
-	stream_set_timeout(s, (int)(cf->ipc_timeout * 1000));
+	stream_set_timeout(s, (int)((cf->ipc_timeout > 0 && cf->ipc_timeout < 86400 ? cf->ipc_timeout : 86400) * 1000));
 	if (qfile_create("incoming", &c.qf, &error) < 0) {
 		msg_warn("queue file create: %s", error);
 		goto out;

@@ -453,6 +453,17 @@ class TestHostileClients(CleanupBase):
         size = int(qfile.values(recs, "C")[0].split()[0])
         self.assertGreater(size, 8 * 1024 * 1024 + 16 * 22000 * 48)
 
+    def test_no_header_injection_through_client_attributes(self):
+        qid, reply = self.send("\nb\n", helo="evil\nX-Injected: 1", client_name="n\r\nX-Two: 2",
+                               full_name="x\nX-Three: 3", ctx="local")
+        self.assert_ok(reply)
+        recs = self.queued(qid)
+        hdrs = self.headers(recs)
+        self.assertNotRegex(hdrs, r"(?m)^X-(Injected|Two|Three)")
+        self.assertIn("Received: from evil?X-Injected: 1 (n??X-Two: 2 [127.0.0.1])", hdrs)
+        self.assertNotIn("helo", self.attrs(recs))
+        self.inst.wait_log("%s: ignoring malformed helo attribute" % qid)
+
     def test_control_characters_in_addresses_rejected(self):
         qid, reply = self.send("\nb\n", sender="a\nb@x")
         self.assertEqual((reply["status"], reply["code"]), ("4", "451"))
