@@ -303,7 +303,12 @@ static char *phrase(const char *name)
 		buf_append_c(&b, *name);
 	}
 	buf_append_c(&b, '"');
-	return buf_steal(&b);
+	{
+		char *r = buf_steal(&b);
+
+		buf_deinit(&b);
+		return r;
+	}
 }
 
 /* add_from - a missing (Resent-)From: */

@@ -102,6 +102,7 @@ static void local_domains(struct cleanup_conf *cf, struct pfconf *cfg)
 		argv_destroy(&ifs);
 	}
 	value = buf_steal(&b);
+	buf_deinit(&b);
 	domlist_init(&cf->local_domains, cfg, "mydestination", value);
 	xfree(value);
 }
