@@ -86,7 +86,8 @@ struct cleanup_conf {
 	long long body_checks_size_limit, mime_nesting_limit, mime_boundary_limit, token_limit;
 	long long ipc_timeout;
 	int always_add_hdrs, append_at_myorigin, append_dot_mydomain, enable_orig_rcpt;
-	int prop_canonical, prop_virtual, disable_mime, detect_8bit_hdr;
+	int prop_canonical, prop_virtual, disable_mime, detect_8bit_hdr, replace_stray_cr;
+	struct buf reject_chars, strip_chars;	/* message_reject_characters, message_strip_characters */
 };
 
 void cleanup_conf_init(struct cleanup_conf *cf, struct pfconf *cfg);
@@ -152,6 +153,7 @@ struct cleanup {
 	long long content_size;
 	/* content input */
 	struct buf line;	/* the current line piece */
+	struct buf stripped;	/* the piece without message_strip_characters */
 	int prev_partial;	/* the previous piece did not end the line */
 	/* header blocks */
 	int in_header;		/* reading a header block */
@@ -209,6 +211,9 @@ const char *mail_date(time_t t);
 /* checks_run - look text up in ml; act; *repl_r gets the REPLACE text (malloc'ed) */
 int checks_run(struct cleanup *c, struct maplist *ml, const char *ctx, const char *text,
 	       char **repl_r);
+/* checks_act - run one action as if a table had returned value (message_reject_characters) */
+void checks_act(struct cleanup *c, const char *ctx, const char *text, const char *value,
+		const char *param);
 /* act_log - Postfix's "ID: action: class text from origin; from=<> to=<> ..." line */
 void act_log(struct cleanup *c, const char *action, const char *cls, const char *text,
 	     const char *optional);

@@ -38,7 +38,8 @@
  *	undisclosed_recipients_header, header_from_format, append_at_myorigin,
  *	append_dot_mydomain, remote_header_rewrite_domain, enable_original_recipient,
  *	duplicate_filter_limit, detect_8bit_encoding_header, ipc_timeout,
- *	always_bcc, sender_bcc_maps, recipient_bcc_maps,
+ *	always_bcc, sender_bcc_maps, recipient_bcc_maps, message_reject_characters,
+ *	message_strip_characters, cleanup_replace_stray_cr_lf,
  *	inet_interfaces, proxy_interfaces, max_idle, max_use.
  * LOG: "ID: message-id=<...>", "ID: resent-message-id=<...>",
  *	"ID: reject|warning|info|hold|discard|redirect|bcc|replace|prepend|filter:
@@ -83,6 +84,34 @@ static unsigned class_bits(struct pfconf *cfg, const char *param)
 	}
 	argv_destroy(&l);
 	return bits;
+}
+
+/* unescape - Postfix's C-style escapes in a character-set parameter (\\n, \\t, \\ooo, ...) */
+static void unescape(struct buf *out, const char *s)
+{
+	static const char map[] = "a\ab\bf\fn\nr\rt\tv\v";
+
+	buf_init(out, 0);
+	for (; *s; s++) {
+		const char *m;
+
+		if (*s != '\\' || s[1] == '\0') {
+			buf_append_c(out, *s);
+		} else if (s[1] >= '0' && s[1] <= '7') {
+			int v = 0, n = 0;
+
+			while (n < 3 && s[1] >= '0' && s[1] <= '7') {
+				v = v * 8 + (*++s - '0');
+				n++;
+			}
+			buf_append_c(out, (char)v);
+		} else if ((m = strchr(map, s[1])) != NULL && (m - map) % 2 == 0) {
+			buf_append_c(out, m[1]);
+			s++;
+		} else {
+			buf_append_c(out, *++s);
+		}
+	}
 }
 
 /* local_domains - the domains a bare "user" lookup applies to */
@@ -142,6 +171,9 @@ void cleanup_conf_init(struct cleanup_conf *cf, struct pfconf *cfg)
 	cf->enable_orig_rcpt = pfconf_get_bool(cfg, "enable_original_recipient");
 	cf->disable_mime = pfconf_get_bool(cfg, "disable_mime_input_processing");
 	cf->detect_8bit_hdr = pfconf_get_bool(cfg, "detect_8bit_encoding_header");
+	cf->replace_stray_cr = pfconf_get_bool(cfg, "cleanup_replace_stray_cr_lf");
+	unescape(&cf->reject_chars, pfconf_get(cfg, "message_reject_characters"));
+	unescape(&cf->strip_chars, pfconf_get(cfg, "message_strip_characters"));
 	prop = pfconf_get_list(cfg, "propagate_unmatched_extensions");
 	for (size_t i = 0; i < prop->n; i++) {
 		cf->prop_canonical |= strcmp(prop->v[i], "canonical") == 0;

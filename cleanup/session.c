@@ -135,6 +135,7 @@ static void state_free(struct cleanup *c)
 	hash_destroy(&c->dups, NULL);
 	argv_deinit(&c->bcc);
 	buf_deinit(&c->line);
+	buf_deinit(&c->stripped);
 	buf_deinit(&c->hdr);
 	while (c->depth > 0)
 		xfree(c->stack[--c->depth]);
@@ -190,6 +191,7 @@ void cleanup_serve(int fd, struct cleanup_conf *cf)
 	attr_list_init(&c.env);
 	argv_init(&c.bcc);
 	buf_init(&c.line, 0);
+	buf_init(&c.stripped, 0);
 	buf_init(&c.hdr, 0);
 	c.dups = hash_create(16);
 	stream_set_timeout(s, (int)((cf->ipc_timeout > 0 && cf->ipc_timeout < 86400 ? cf->ipc_timeout : 86400) * 1000));

@@ -743,6 +743,21 @@ class TestCanonicalPcreSeed(CleanupBase):
         self.assertEqual(qfile.values(self.queued(qid), "S"), [""])
 
 
+class TestCharacters(CleanupBase):
+    main_cf = "message_reject_characters = \\007\nmessage_strip_characters = \\t#\n"
+
+    def test_reject_strip_and_stray_cr(self):
+        qid, reply = self.send("Subject: s\n\nbell \x07 here\n")
+        self.assertEqual((reply["status"], reply["code"], reply["dsn"], reply["reason"]),
+                         ("5", "550", "5.7.1", "disallowed character"))
+        self.inst.wait_log("%s: reject: content bell ? here from client.example[127.0.0.1];" % qid)
+        qid, reply = self.send("Subject: a#b\n\nx\ty#z\ncr\rin line\n")
+        self.assert_ok(reply)
+        text = qfile.content(self.queued(qid)).decode()
+        self.assertIn("Subject: ab\n", text)
+        self.assertTrue(text.endswith("\n\nxyz\ncr in line\n"), text)
+
+
 class TestAutoBcc(CleanupBase):
     def prepare(self):
         sb = self.table("sender_bcc", "boss@test.example audit-boss@test.example\n", postmap=True)
