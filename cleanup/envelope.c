@@ -25,6 +25,8 @@
 #include "core/mem.h"
 #include "queue/qfile.h"
 
+#define RCPT_MAX	100000	/* final recipients of one message (memory bound) */
+
 /* attributes copied from the envelope list into A records, in this order */
 static const char *const env_attrs[] = {
 	"origin", "client_name", "client_addr", "client_port", "reverse_name", "helo", "protocol",
@@ -126,9 +128,17 @@ void recipient_out(struct cleanup *c, const char *orig, const char *addr, const 
 		rewrite_virtual(c, r, &exp);
 	else
 		argv_add(&exp, r);
-	for (size_t i = 0; i < exp.n; i++)
-		if (!dup_seen(c, orig, exp.v[i], orcpt, notify))
-			rcpt_add(&c->out, orig, exp.v[i], orcpt, notify);
+	for (size_t i = 0; i < exp.n && out_ok(c); i++) {
+		if (dup_seen(c, orig, exp.v[i], orcpt, notify))
+			continue;
+		if (c->out.n >= RCPT_MAX) {
+			msg_warn("%s: more than %d recipients -- message not accepted, try again later",
+				 c->queue_id, RCPT_MAX);
+			c->errs |= CLEANUP_ERR_WRITE;
+			break;
+		}
+		rcpt_add(&c->out, orig, exp.v[i], orcpt, notify);
+	}
 	argv_deinit(&exp);
 	xfree(r);
 }
