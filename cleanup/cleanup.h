@@ -87,6 +87,7 @@ struct cleanup_conf {
 	long long ipc_timeout;
 	int always_add_hdrs, append_at_myorigin, append_dot_mydomain, enable_orig_rcpt;
 	int prop_canonical, prop_virtual, disable_mime, detect_8bit_hdr, replace_stray_cr;
+	int filter_bounces;	/* internal_mail_filter_classes has bounce */
 	struct buf reject_chars, strip_chars;	/* message_reject_characters, message_strip_characters */
 };
 

@@ -170,6 +170,14 @@ int envelope_process(struct cleanup *c, const char **error_r)
 	c->filter = strstr(flags, "no_header_checks") == NULL;
 	c->body_filter = strstr(flags, "no_body_checks") == NULL;
 	c->extract = strstr(flags, "extract_recipients") != NULL;
+	if (strcmp(c->origin, "local") == 0 || strcmp(c->origin, "bounce") == 0) {
+		/* internal mail: forwarded mail was inspected when it arrived; notifications
+		 * only when internal_mail_filter_classes says so (as Postfix) */
+		int inspect = strcmp(c->origin, "bounce") == 0 && c->cf->filter_bounces;
+
+		c->filter = c->filter && inspect;
+		c->body_filter = c->body_filter && inspect;
+	}
 	name = attr_get(e, "client_name");
 	addr = attr_get(e, "client_addr");
 	if (addr != NULL && *addr)

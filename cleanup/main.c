@@ -39,7 +39,7 @@
  *	append_dot_mydomain, remote_header_rewrite_domain, enable_original_recipient,
  *	duplicate_filter_limit, detect_8bit_encoding_header, ipc_timeout,
  *	always_bcc, sender_bcc_maps, recipient_bcc_maps, message_reject_characters,
- *	message_strip_characters, cleanup_replace_stray_cr_lf,
+ *	message_strip_characters, cleanup_replace_stray_cr_lf, internal_mail_filter_classes,
  *	inet_interfaces, proxy_interfaces, max_idle, max_use.
  * LOG: "ID: message-id=<...>", "ID: resent-message-id=<...>",
  *	"ID: reject|warning|info|hold|discard|redirect|bcc|replace|prepend|filter:
@@ -172,6 +172,7 @@ void cleanup_conf_init(struct cleanup_conf *cf, struct pfconf *cfg)
 	cf->disable_mime = pfconf_get_bool(cfg, "disable_mime_input_processing");
 	cf->detect_8bit_hdr = pfconf_get_bool(cfg, "detect_8bit_encoding_header");
 	cf->replace_stray_cr = pfconf_get_bool(cfg, "cleanup_replace_stray_cr_lf");
+	cf->filter_bounces = strstr(pfconf_get(cfg, "internal_mail_filter_classes"), "bounce") != NULL;
 	unescape(&cf->reject_chars, pfconf_get(cfg, "message_reject_characters"));
 	unescape(&cf->strip_chars, pfconf_get(cfg, "message_strip_characters"));
 	prop = pfconf_get_list(cfg, "propagate_unmatched_extensions");

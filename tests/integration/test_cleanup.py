@@ -630,6 +630,13 @@ class TestChecks(CleanupBase):
         self.assertEqual(self.rcpts(recs), ["bob@test.example", "copy@test.example"])
         self.assertEqual(qfile.values(recs, "N"), ["NEVER"])
 
+    def test_internal_mail_is_not_inspected(self):
+        for origin in ("local", "bounce"):
+            env = [("origin", origin), ("sender", ""), ("rcpt", "bob@test.example")]
+            qid, reply = self.send(self.msg("reject me", body="reject body\n"), env=env)
+            self.assert_ok(reply)
+            self.assertIn("Subject: reject me", self.headers(self.queued(qid)))
+
     def test_dunno_ok_unknown_and_bad_replace_keep_the_header(self):
         for subj in ("dunno me", "ok me", "unknown me", "bad replace"):
             qid, reply = self.send(self.msg(subj))
