@@ -683,12 +683,19 @@ class TestCanonical(CleanupBase):
     def prepare(self):
         sc = self.table("sender_canonical", "/.*/ mail@mydomain.local\nalice@test.example alice.smith@test.example\n",
                         postmap=True)
-        rc = self.table("recipient_canonical", "bob@test.example robert@test.example\n@old.example @new.example\n",
-                        postmap=True)
+        rc = self.table("recipient_canonical", "bob@test.example robert@test.example\n@old.example @new.example\n"
+                                               "carol carol.c@test.example\n", postmap=True)
         cc = self.table("canonical.pcre", "/^(.*)@legacy\\.example$/ ${1}@modern.example\n")
         self.inst.write_main_cf("sender_canonical_maps = hash:%s\nrecipient_canonical_maps = hash:%s\n"
                                 "canonical_maps = pcre:%s\nmasquerade_domains = !keep.example.org, example.org\n"
-                                "masquerade_exceptions = root\n" % (sc, rc, cc))
+                                "masquerade_exceptions = root\nrecipient_delimiter = +\n" % (sc, rc, cc))
+
+    def test_bare_user_key_only_for_local_domains_and_extensions_propagate(self):
+        qid, reply = self.send("\nb\n", rcpts=("carol@test.example", "carol+tag@test.example",
+                                                "carol@elsewhere.example", "bob+x@test.example"))
+        self.assert_ok(reply)
+        self.assertEqual(self.rcpts(self.queued(qid)), ["carol.c@test.example", "carol.c+tag@test.example",
+                                                        "carol@elsewhere.example", "robert+x@test.example"])
 
     def test_literal_regex_key_in_hash_table_matches_nothing(self):
         qid, reply = self.send("Subject: s\n\nb\n", sender="someone@ext.example")
