@@ -62,9 +62,17 @@ static int is_local(struct cleanup *c, const char *domain)
 {
 	const char *error;
 
+	int r;
+
 	if (*domain == '\0' || strcasecmp(domain, c->cf->myorigin) == 0)
 		return 1;
-	return domlist_match(&c->cf->local_domains, domain, &error) == 1;
+	if ((r = domlist_match(&c->cf->local_domains, domain, &error)) < 0) {
+		msg_warn("%s: mydestination lookup problem for %s -- message not accepted, try again later: %s",
+			 c->queue_id, domain, error);
+		c->errs |= CLEANUP_ERR_WRITE;
+		return 0;
+	}
+	return r;
 }
 
 struct lookup {
@@ -72,9 +80,9 @@ struct lookup {
 	char *ext;		/* extension removed for the matching key (malloc'ed), or NULL */
 };
 
-/* addr_lookup - the search order above: MAP_FOUND/NOTFOUND/ERROR */
-static int addr_lookup(struct cleanup *c, struct maplist *ml, const char *addr,
-		       struct lookup *lk, const char **error_r)
+/* addr_lookup_ext - the search order above for an external-form address */
+static int addr_lookup_ext(struct cleanup *c, struct maplist *ml, const char *addr,
+			   struct lookup *lk, const char **error_r)
 {
 	const char *at = strrchr(addr, '@');
 	const char *dom = at != NULL ? at + 1 : "";
@@ -115,6 +123,17 @@ static int addr_lookup(struct cleanup *c, struct maplist *ml, const char *addr,
 		TRY(xstrdup(at), (const char *)NULL);
 #undef TRY
 	return MAP_NOTFOUND;
+}
+
+/* addr_lookup - look up an internal-form address (tables hold the external form) */
+static int addr_lookup(struct cleanup *c, struct maplist *ml, const char *iaddr,
+		       struct lookup *lk, const char **error_r)
+{
+	char *ext_form = hdr_addr_external(iaddr);
+	int ret = addr_lookup_ext(c, ml, ext_form, lk, error_r);
+
+	xfree(ext_form);
+	return ret;
 }
 
 /*
@@ -348,6 +367,28 @@ done:
 		c->errs |= CLEANUP_ERR_WRITE;
 	}
 	return ret;
+}
+
+int rewrite_lookup(struct cleanup *c, struct maplist *ml, const char *addr, char **result_r)
+{
+	struct lookup lk;
+	const char *error;
+	int r;
+
+	if (maplist_empty(ml) || *addr == '\0')
+		return 0;
+	r = addr_lookup(c, ml, addr, &lk, &error);
+	if (r == MAP_ERROR) {
+		msg_warn("%s: %s map lookup problem for %s -- message not accepted, try again later: %s",
+			 c->queue_id, ml->param, addr, error);
+		c->errs |= CLEANUP_ERR_WRITE;
+		return -1;
+	}
+	if (r == MAP_NOTFOUND)
+		return 0;
+	*result_r = lookup_result(c, addr, lk.value, strcspn(lk.value, ","), NULL, 0);
+	xfree(lk.ext);
+	return 1;
 }
 
 int rewrite_header_addr(struct cleanup *c, char **addr, int sender)
