@@ -175,5 +175,47 @@ class TestSmtpdWithCleanup(unittest.TestCase):
         self.assertTrue(text.endswith(b"\n\nline one\nline two\n"), text)
 
 
+class TestSmtpdIPv6(unittest.TestCase):
+    def test_smtpd_ipv6_client(self):
+        import socket
+        try:
+            with socket.socket(socket.AF_INET6) as probe:
+                probe.bind(("::1", 0))
+        except OSError as e:
+            self.fail("no IPv6 loopback on this host: %s" % e)
+        port = free_port("::1")
+        inst = Instance(MAIN_CF + "inet_protocols = all\ninet_interfaces = 127.0.0.1, [::1]\n"
+                        "mynetworks = 127.0.0.0/8\n",
+                        "[::1]:%d inet n - n - - smtpd\ncleanup unix n - n - 0 cleanup\n" % port, fixtures=False)
+        self.addCleanup(inst.stop)
+        r = inst.postfix("start")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        wait_port(port, host="::1")
+        wait_for(lambda: os.path.exists(os.path.join(inst.spool, "public", "cleanup")), 10, what="public/cleanup")
+        try:
+            name = socket.gethostbyaddr("::1")[0]
+            if not any(a[4][0] == "::1" for a in socket.getaddrinfo(name, None, socket.AF_INET6)):
+                name = "unknown"
+        except OSError:
+            name = "unknown"
+        c = Client(port, host="::1")
+        self.addCleanup(c.close)
+        self.assertTrue(c.reply1().startswith("220 "))
+        c.cmd("EHLO v6.example")
+        self.assertEqual(c.cmd("MAIL FROM:<v6@x.example>"), "250 2.1.0 Ok")
+        # outside mynetworks: relaying is refused, [::1] is one of our addresses
+        self.assertEqual(c.cmd("RCPT TO:<someone@far.example>"), "454 4.7.1 <someone@far.example>: Relay access denied")
+        self.assertEqual(c.cmd("RCPT TO:<%s@[IPv6:::1]>" % USER), "250 2.1.5 Ok")
+        self.assertEqual(c.cmd("DATA"), "354 End data with <CR><LF>.<CR><LF>")
+        c.send(b"Subject: v6\r\n\r\nbody\r\n.\r\n")
+        m = re.match(r"^250 2\.0\.0 Ok: queued as ([0-9A-Z]+)$", c.reply1())
+        self.assertIsNotNone(m)
+        path = os.path.join(inst.spool, "incoming", m.group(1))
+        wait_for(lambda: os.path.exists(path), 5, what=path)
+        first = qfile.content(qfile.read(path)).decode().split("\n")[0]
+        self.assertEqual(first, "Received: from v6.example (%s [IPv6:::1])" % name)
+        inst.wait_log("connect from %s[::1]" % name)
+
+
 if __name__ == "__main__":
     unittest.main()
