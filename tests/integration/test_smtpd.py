@@ -505,6 +505,11 @@ class TestSmtpdData(SmtpdBase):
         c.send(b"Subject: long\r\n\r\n" + long_line + b"\r\nafter\r\n.\r\n")
         conv = self.conv_for(self.queued_id(c.reply1()))
         self.assertEqual(conv.content, b"Subject: long\n\n" + long_line[1:] + b"\nafter\n")
+        # a dot right at a line_length_limit piece boundary is not the start of a line
+        self.transaction(c, "edge@x.example", ["%s@test.example" % USER])
+        c.send(b"a" * 2048 + b".\r\n" + b"b" * 2047 + b"\r\r\n" + b"c" * 2048 + b"\r\n.\r\n")
+        conv = self.conv_for(self.queued_id(c.reply1()))
+        self.assertEqual(conv.content, b"a" * 2048 + b".\n" + b"b" * 2047 + b"\r\n" + b"c" * 2048 + b"\n")
 
     def test_smtpd_size_parameter_over_limit(self):
         c = self.connect()
