@@ -36,10 +36,15 @@
 #define BDAT_PENDING_CR	(1u << 0)
 #define BDAT_AT_BOL	(1u << 1)
 
-/* rewrite_context - "local" for clients on this host (local_header_rewrite_clients default) */
+/*
+ * rewrite_context - "local" for clients on this host: the default
+ * local_header_rewrite_clients (permit_inet_interfaces) approximated as
+ * loopback, or the client address equal to the address it connected to.
+ */
 static const char *rewrite_context(struct session *ss)
 {
-	if (ss->family == 0 || strncmp(ss->addr, "127.", 4) == 0 || strcmp(ss->addr, "::1") == 0)
+	if (ss->family == 0 || strncmp(ss->addr, "127.", 4) == 0 || strcmp(ss->addr, "::1") == 0
+	    || strcmp(ss->addr, ss->local_addr) == 0)
 		return "local";
 	return "remote";
 }

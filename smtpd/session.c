@@ -82,6 +82,21 @@ static int valid_name(const char *name)
 	return 1;
 }
 
+/* local_setup - the address the client connected to */
+static void local_setup(struct session *ss)
+{
+	struct sockaddr_storage st;
+	socklen_t len = sizeof(st);
+	char host[NI_MAXHOST];
+
+	if (getsockname(ss->fd, (struct sockaddr *)&st, &len) == 0
+	    && getnameinfo((struct sockaddr *)&st, len, host, sizeof(host), NULL, 0, NI_NUMERICHOST) == 0) {
+		const char *h = strncmp(host, "::ffff:", 7) == 0 && strchr(host, '.') != NULL ? host + 7 : host;
+
+		copy_str(ss->local_addr, sizeof(ss->local_addr), h);
+	}
+}
+
 /* peer_setup - client address, port, reverse name with forward confirmation */
 static void peer_setup(struct session *ss)
 {
@@ -115,6 +130,7 @@ static void peer_setup(struct session *ss)
 		copy_str(ss->addr, sizeof(ss->addr), host);
 		copy_str(ss->port, sizeof(ss->port), serv);
 	}
+	local_setup(ss);
 	copy_str(ss->name, sizeof(ss->name), "unknown");
 	copy_str(ss->reverse_name, sizeof(ss->reverse_name), "unknown");
 	if (getnameinfo(sa, len, host, sizeof(host), NULL, 0, NI_NAMEREQD) == 0 && valid_name(host)) {

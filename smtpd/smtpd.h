@@ -116,6 +116,7 @@ struct session {
 	char addr[64];		/* printable address (no brackets) */
 	char rfc_addr[80];	/* for Received: "IPv6:..." form */
 	char port[8];
+	char local_addr[64];	/* the server side of the connection (printable) */
 	char namaddr[1200];	/* name[addr] */
 	int family;		/* AF_INET/AF_INET6, 0 = not a socket */
 	int in_mynetworks;
