@@ -329,7 +329,7 @@ static int check_access(struct ck *ck, const char *name, struct map *map, const 
 	return access_value(ck, value, stage);
 }
 
-/* addr_reply_ctx - evaluate with the reply naming another address (sender checks at RCPT) */
+/* with_what - run fn with the reply naming another address and class (sender checks at RCPT) */
 static int with_what(struct ck *ck, const char *cls, const char *addr,
 		     int (*fn)(struct ck *ck, const char *addr))
 {
@@ -342,10 +342,7 @@ static int with_what(struct ck *ck, const char *cls, const char *addr,
 	r = fn(ck, addr);
 	ck->cls = save_cls;
 	ck->what = save_what;
-	if (r == CK_REJECT) {
-		/* the reply text is complete; q may go */
-	}
-	xfree(q);
+	xfree(q);	/* a reject reply is already formatted into ck->text */
 	return r;
 }
 
@@ -494,7 +491,7 @@ static int stage(struct session *ss, struct restriction_list *rl, const char *cl
 	return r;
 }
 
-/* run_stages - client/helo/sender (delayed) and the rcpt stages; 0 or a reply sent */
+/* run_stage_reply - one stage; a reject is logged and answered: its class digit, else 0 */
 static int run_stage_reply(struct session *ss, struct restriction_list *rl, const char *cls,
 			   const char *what, const char *rcpt, int routed, int *stop)
 {
