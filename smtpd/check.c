@@ -40,18 +40,18 @@ enum { CK_DUNNO, CK_OK, CK_REJECT };
 
 struct ck {
 	struct session *ss;
-	const char *cls;	/* "Client host", "Recipient address", ... */
-	const char *what;	/* text inside <...> of the reply */
-	const char *rcpt;	/* recipient (internal form) or NULL */
+	const char *cls;  /* "Client host", "Recipient address", ... */
+	const char *what; /* text inside <...> of the reply */
+	const char *rcpt; /* recipient (internal form) or NULL */
 	int rcpt_routed;
-	int warn;		/* warn_if_reject is active for the next restriction */
-	int depth;		/* access-table recursion */
-	char text[1024];	/* the reject reply */
+	int warn;        /* warn_if_reject is active for the next restriction */
+	int depth;       /* access-table recursion */
+	char text[1024]; /* the reject reply */
 };
 
 /* set_reply - "code dsn text" into ck->text with soft_bounce and DSN class fixes */
 static int set_reply(struct ck *ck, int code, const char *dsn, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 static int set_reply(struct ck *ck, int code, const char *dsn, const char *fmt, ...)
 {
 	char d[16], msg[900];
@@ -145,7 +145,7 @@ static int unlisted(struct ck *ck, const char *addr, int sender)
 	if (r > 0)
 		return CK_DUNNO;
 	return class_reject(ck, ck->ss->cf->unknown_local_code, sender ? "5.1.0" : "5.1.1",
-			    "User unknown in local recipient table");
+	                    "User unknown in local recipient table");
 }
 
 /* helo_literal_ok - "[1.2.3.4]" or "[IPv6:...]" */
@@ -170,7 +170,7 @@ static int valid_helo(const char *helo)
 	for (const char *p = last; *p; p++)
 		if (!isdigit((unsigned char)*p))
 			return 1;
-	return 0;	/* numeric top-level label: an address without brackets */
+	return 0; /* numeric top-level label: an address without brackets */
 }
 
 /* non_fqdn_addr - the domain of addr is not a fully-qualified host name */
@@ -210,16 +210,20 @@ static int access_value(struct ck *ck, const char *value, const char *stage)
 	text = value + strcspn(value, " \t");
 	while (isspace((unsigned char)*text))
 		text++;
-	if (strncasecmp(value, "OK", 2) == 0 && (value[2] == '\0' || isspace((unsigned char)value[2])))
+	if (strncasecmp(value, "OK", 2) == 0 &&
+	    (value[2] == '\0' || isspace((unsigned char)value[2])))
 		return CK_OK;
 	if (strncasecmp(value, "DUNNO", 5) == 0)
 		return CK_DUNNO;
-	if (strncasecmp(value, "REJECT", 6) == 0 && (value[6] == '\0' || isspace((unsigned char)value[6])))
+	if (strncasecmp(value, "REJECT", 6) == 0 &&
+	    (value[6] == '\0' || isspace((unsigned char)value[6])))
 		return class_reject(ck, 554, "5.7.1", *text ? text : "Access denied");
-	if (strncasecmp(value, "DEFER", 5) == 0 && (value[5] == '\0' || isspace((unsigned char)value[5])))
+	if (strncasecmp(value, "DEFER", 5) == 0 &&
+	    (value[5] == '\0' || isspace((unsigned char)value[5])))
 		return class_reject(ck, 450, "4.7.1", *text ? text : "Access denied");
-	if ((value[0] == '4' || value[0] == '5') && isdigit((unsigned char)value[1])
-	    && isdigit((unsigned char)value[2]) && (value[3] == '\0' || isspace((unsigned char)value[3]))) {
+	if ((value[0] == '4' || value[0] == '5') && isdigit((unsigned char)value[1]) &&
+	    isdigit((unsigned char)value[2]) &&
+	    (value[3] == '\0' || isspace((unsigned char)value[3]))) {
 		code = (value[0] - '0') * 100 + (value[1] - '0') * 10 + (value[2] - '0');
 		snprintf(dsn, sizeof(dsn), "%c.7.1", value[0]);
 		if (text[0] == value[0] && text[1] == '.' && isdigit((unsigned char)text[2])) {
@@ -239,7 +243,7 @@ static int access_value(struct ck *ck, const char *value, const char *stage)
 		for (const char *p = value; *p && !isspace((unsigned char)*p); p++)
 			if (!isdigit((unsigned char)*p))
 				goto other;
-		return CK_OK;	/* historical: a number means OK */
+		return CK_OK; /* historical: a number means OK */
 	}
 other:
 	if (ck->depth < 3 && *value != '\0') {
@@ -248,7 +252,8 @@ other:
 
 		ck->depth++;
 		r = isalpha((unsigned char)name[0]) && strchr(name, ':') == NULL
-			? eval_restriction(ck, name, NULL, stage) : CK_DUNNO;
+		        ? eval_restriction(ck, name, NULL, stage)
+		        : CK_DUNNO;
 		ck->depth--;
 		xfree(name);
 		return r;
@@ -257,11 +262,13 @@ other:
 }
 
 /* lookup_domain - domain then its parent domains; MAP_* */
-static int lookup_domain(struct map *map, const char *domain, const char **value_r, const char **err)
+static int lookup_domain(struct map *map, const char *domain, const char **value_r,
+                         const char **err)
 {
 	int r = map_lookup(map, domain, value_r, err);
 
-	for (const char *p = strchr(domain, '.'); r == MAP_NOTFOUND && p != NULL; p = strchr(p + 1, '.'))
+	for (const char *p = strchr(domain, '.'); r == MAP_NOTFOUND && p != NULL;
+	     p = strchr(p + 1, '.'))
 		r = map_lookup(map, p + 1, value_r, err);
 	return r;
 }
@@ -277,7 +284,8 @@ static int client_access(struct ck *ck, struct map *map, const char **value_r, c
 		r = lookup_domain(map, ss->name, value_r, err);
 	if (ss->family == AF_INET) {
 		snprintf(key, sizeof(key), "%s", ss->addr);
-		for (char *dot = strrchr(key, '.'); r == MAP_NOTFOUND && dot != NULL; dot = strrchr(key, '.')) {
+		for (char *dot = strrchr(key, '.'); r == MAP_NOTFOUND && dot != NULL;
+		     dot = strrchr(key, '.')) {
 			*dot = '\0';
 			r = map_lookup(map, key, value_r, err);
 		}
@@ -287,7 +295,7 @@ static int client_access(struct ck *ck, struct map *map, const char **value_r, c
 
 /* addr_access - check_sender/recipient_access search order */
 static int addr_access(struct ck *ck, struct map *map, const char *addr, const char **value_r,
-		       const char **err)
+                       const char **err)
 {
 	const char *at = strrchr(addr, '@');
 	int r;
@@ -295,7 +303,8 @@ static int addr_access(struct ck *ck, struct map *map, const char *addr, const c
 	if (*addr == '\0')
 		return map_lookup(map, "<>", value_r, err);
 	r = map_lookup_address(map, addr, ck->ss->cf->recipient_delimiter,
-			       MAP_ADDR_USER_AT_DOMAIN | MAP_ADDR_DOMAIN | MAP_ADDR_PARENTS, value_r, err);
+	                       MAP_ADDR_USER_AT_DOMAIN | MAP_ADDR_DOMAIN | MAP_ADDR_PARENTS,
+	                       value_r, err);
 	if (r == MAP_NOTFOUND && at != NULL) {
 		char *key = xstrndup(addr, (size_t)(at - addr + 1));
 
@@ -331,7 +340,7 @@ static int check_access(struct ck *ck, const char *name, struct map *map, const 
 
 /* with_what - run fn with the reply naming another address and class (sender checks at RCPT) */
 static int with_what(struct ck *ck, const char *cls, const char *addr,
-		     int (*fn)(struct ck *ck, const char *addr))
+                     int (*fn)(struct ck *ck, const char *addr))
 {
 	const char *save_cls = ck->cls, *save_what = ck->what;
 	char *q = path_quote(addr);
@@ -342,18 +351,25 @@ static int with_what(struct ck *ck, const char *cls, const char *addr,
 	r = fn(ck, addr);
 	ck->cls = save_cls;
 	ck->what = save_what;
-	xfree(q);	/* a reject reply is already formatted into ck->text */
+	xfree(q); /* a reject reply is already formatted into ck->text */
 	return r;
 }
 
 static int do_non_fqdn_sender(struct ck *ck, const char *addr)
 {
 	return non_fqdn_addr(addr) ? class_reject(ck, ck->ss->cf->non_fqdn_code, "5.5.2",
-						 "need fully-qualified address") : CK_DUNNO;
+	                                          "need fully-qualified address")
+	                           : CK_DUNNO;
 }
 
-static int do_unlisted_sender(struct ck *ck, const char *addr) { return unlisted(ck, addr, 1); }
-static int do_unlisted_rcpt(struct ck *ck, const char *addr) { return unlisted(ck, addr, 0); }
+static int do_unlisted_sender(struct ck *ck, const char *addr)
+{
+	return unlisted(ck, addr, 1);
+}
+static int do_unlisted_rcpt(struct ck *ck, const char *addr)
+{
+	return unlisted(ck, addr, 0);
+}
 
 /* helo_check - the helo-name restrictions */
 static int helo_check(struct ck *ck, int fqdn)
@@ -401,34 +417,51 @@ static int eval_restriction(struct ck *ck, const char *name, struct map *map, co
 
 		return ck->rcpt != NULL && auth_destination(ck, &err) ? CK_OK : CK_DUNNO;
 	}
-	if (strcmp(name, "reject_unlisted_recipient") == 0 || strcmp(name, "check_recipient_maps") == 0)
-		return ck->rcpt != NULL ? with_what(ck, "Recipient address", ck->rcpt, do_unlisted_rcpt) : CK_DUNNO;
+	if (strcmp(name, "reject_unlisted_recipient") == 0 ||
+	    strcmp(name, "check_recipient_maps") == 0)
+		return ck->rcpt != NULL
+		           ? with_what(ck, "Recipient address", ck->rcpt, do_unlisted_rcpt)
+		           : CK_DUNNO;
 	if (strcmp(name, "reject_unlisted_sender") == 0)
-		return ss->have_mail ? with_what(ck, "Sender address", ss->sender, do_unlisted_sender) : CK_DUNNO;
-	if (strcmp(name, "reject_invalid_helo_hostname") == 0 || strcmp(name, "reject_invalid_hostname") == 0)
+		return ss->have_mail
+		           ? with_what(ck, "Sender address", ss->sender, do_unlisted_sender)
+		           : CK_DUNNO;
+	if (strcmp(name, "reject_invalid_helo_hostname") == 0 ||
+	    strcmp(name, "reject_invalid_hostname") == 0)
 		return helo_check(ck, 0);
-	if (strcmp(name, "reject_non_fqdn_helo_hostname") == 0 || strcmp(name, "reject_non_fqdn_hostname") == 0)
+	if (strcmp(name, "reject_non_fqdn_helo_hostname") == 0 ||
+	    strcmp(name, "reject_non_fqdn_hostname") == 0)
 		return helo_check(ck, 1);
 	if (strcmp(name, "reject_non_fqdn_sender") == 0)
-		return ss->have_mail && *ss->sender ? with_what(ck, "Sender address", ss->sender, do_non_fqdn_sender)
-			: CK_DUNNO;
+		return ss->have_mail && *ss->sender
+		           ? with_what(ck, "Sender address", ss->sender, do_non_fqdn_sender)
+		           : CK_DUNNO;
 	if (strcmp(name, "reject_non_fqdn_recipient") == 0)
-		return ck->rcpt != NULL ? with_what(ck, "Recipient address", ck->rcpt, do_non_fqdn_sender) : CK_DUNNO;
-	if (strcmp(name, "reject_unknown_client_hostname") == 0 || strcmp(name, "reject_unknown_client") == 0)
+		return ck->rcpt != NULL
+		           ? with_what(ck, "Recipient address", ck->rcpt, do_non_fqdn_sender)
+		           : CK_DUNNO;
+	if (strcmp(name, "reject_unknown_client_hostname") == 0 ||
+	    strcmp(name, "reject_unknown_client") == 0)
 		return strcmp(ss->name, "unknown") == 0
-			? set_reply(ck, 450, "4.7.1", "Client host rejected: cannot find your hostname, [%s]", ss->addr)
-			: CK_DUNNO;
+		           ? set_reply(ck, 450, "4.7.1",
+		                       "Client host rejected: cannot find your hostname, [%s]",
+		                       ss->addr)
+		           : CK_DUNNO;
 	if (strcmp(name, "reject_unknown_reverse_client_hostname") == 0)
 		return strcmp(ss->reverse_name, "unknown") == 0
-			? set_reply(ck, 450, "4.7.1", "Client host rejected: cannot find your reverse hostname, [%s]",
-				    ss->addr)
-			: CK_DUNNO;
-	if (strcmp(name, "reject_unknown_sender_domain") == 0 || strcmp(name, "reject_unknown_recipient_domain") == 0
-	    || strcmp(name, "reject_unknown_helo_hostname") == 0)
+		           ? set_reply(
+		                 ck, 450, "4.7.1",
+		                 "Client host rejected: cannot find your reverse hostname, [%s]",
+		                 ss->addr)
+		           : CK_DUNNO;
+	if (strcmp(name, "reject_unknown_sender_domain") == 0 ||
+	    strcmp(name, "reject_unknown_recipient_domain") == 0 ||
+	    strcmp(name, "reject_unknown_helo_hostname") == 0)
 		return warn_dns(ck, name);
 	if (strcmp(name, "reject_unauth_pipelining") == 0)
-		return ss->ill_pipelining
-			? class_reject(ck, 503, "5.5.0", "Improper use of SMTP command pipelining") : CK_DUNNO;
+		return ss->ill_pipelining ? class_reject(ck, 503, "5.5.0",
+		                                         "Improper use of SMTP command pipelining")
+		                          : CK_DUNNO;
 	if (strncmp(name, "check_", 6) == 0 && map != NULL)
 		return check_access(ck, name, map, stage);
 	return config_error(ck, name);
@@ -448,7 +481,8 @@ static int eval_list(struct ck *ck, struct restriction_list *rl)
 		}
 		res = eval_restriction(ck, r->name, r->map, rl->param);
 		if (res == CK_REJECT && ck->warn) {
-			session_log_reject(ck->ss, "reject_warning", ck->ss->where, ck->text, ck->rcpt);
+			session_log_reject(ck->ss, "reject_warning", ck->ss->where, ck->text,
+			                   ck->rcpt);
 			res = CK_DUNNO;
 		}
 		ck->warn = 0;
@@ -477,7 +511,7 @@ static void ck_init(struct ck *ck, struct session *ss, const char *cls, const ch
 
 /* stage - run one list in its reply class */
 static int stage(struct session *ss, struct restriction_list *rl, const char *cls, const char *what,
-		 const char *rcpt, int routed, char *text_r, size_t text_size)
+                 const char *rcpt, int routed, char *text_r, size_t text_size)
 {
 	struct ck ck;
 	int r;
@@ -493,7 +527,7 @@ static int stage(struct session *ss, struct restriction_list *rl, const char *cl
 
 /* run_stage_reply - one stage; a reject is logged and answered: its class digit, else 0 */
 static int run_stage_reply(struct session *ss, struct restriction_list *rl, const char *cls,
-			   const char *what, const char *rcpt, int routed, int *stop)
+                           const char *what, const char *rcpt, int routed, int *stop)
 {
 	char text[1024];
 	int r = stage(ss, rl, cls, what, rcpt, routed, text, sizeof(text));
@@ -517,7 +551,8 @@ int check_helo(struct session *ss)
 {
 	int stop = 0;
 
-	return run_stage_reply(ss, &ss->cf->helo, "Helo command", ss->helo != NULL ? ss->helo : "", NULL, 0, &stop);
+	return run_stage_reply(ss, &ss->cf->helo, "Helo command", ss->helo != NULL ? ss->helo : "",
+	                       NULL, 0, &stop);
 }
 
 int check_sender(struct session *ss)
@@ -533,7 +568,8 @@ char *check_connect(struct session *ss)
 {
 	char text[1024];
 
-	if (stage(ss, &ss->cf->client, "Client host", ss->namaddr, NULL, 0, text, sizeof(text)) != CK_REJECT)
+	if (stage(ss, &ss->cf->client, "Client host", ss->namaddr, NULL, 0, text, sizeof(text)) !=
+	    CK_REJECT)
 		return NULL;
 	session_log_reject(ss, "reject", "CONNECT", text, NULL);
 	return xstrdup(text);
@@ -546,24 +582,34 @@ int check_rcpt(struct session *ss, const char *rcpt, int routed)
 	int stop = 0, r = 0;
 
 	if (!cf->relay_check_ok) {
-		msg_warn("in parameter smtpd_relay_restrictions or smtpd_recipient_restrictions, specify at least one "
-			 "working instance of: reject_unauth_destination, defer_unauth_destination, reject, defer, "
-			 "defer_if_permit or check_relay_domains");
+		msg_warn("in parameter smtpd_relay_restrictions or smtpd_recipient_restrictions, "
+		         "specify at least one "
+		         "working instance of: reject_unauth_destination, "
+		         "defer_unauth_destination, reject, defer, "
+		         "defer_if_permit or check_relay_domains");
 		reply(ss, "451 4.3.5 Server configuration error");
 		r = 4;
 		goto out;
 	}
 	if (cf->delay_reject) {
-		if ((r = run_stage_reply(ss, &cf->client, "Client host", ss->namaddr, rcpt, routed, &stop)) || stop)
+		if ((r = run_stage_reply(ss, &cf->client, "Client host", ss->namaddr, rcpt, routed,
+		                         &stop)) ||
+		    stop)
 			goto out;
-		if ((r = run_stage_reply(ss, &cf->helo, "Helo command", ss->helo ? ss->helo : "", rcpt, routed, &stop)) || stop)
+		if ((r = run_stage_reply(ss, &cf->helo, "Helo command", ss->helo ? ss->helo : "",
+		                         rcpt, routed, &stop)) ||
+		    stop)
 			goto out;
-		if ((r = run_stage_reply(ss, &cf->sender, "Sender address", qs, rcpt, routed, &stop)) || stop)
+		if ((r = run_stage_reply(ss, &cf->sender, "Sender address", qs, rcpt, routed,
+		                         &stop)) ||
+		    stop)
 			goto out;
 	}
-	if ((r = run_stage_reply(ss, &cf->relay, "Recipient address", qr, rcpt, routed, &stop)) || stop)
+	if ((r = run_stage_reply(ss, &cf->relay, "Recipient address", qr, rcpt, routed, &stop)) ||
+	    stop)
 		goto out;
-	if ((r = run_stage_reply(ss, &cf->rcpt, "Recipient address", qr, rcpt, routed, &stop)) || stop)
+	if ((r = run_stage_reply(ss, &cf->rcpt, "Recipient address", qr, rcpt, routed, &stop)) ||
+	    stop)
 		goto out;
 	if (cf->reject_unlisted_rcpt) {
 		struct ck ck;
@@ -605,8 +651,8 @@ int check_data(struct session *ss)
 {
 	int stop = 0;
 
-	return run_stage_reply(ss, &ss->cf->data, "Data command", "DATA", ss->nrcpt == 1 ? ss->rcpts[0].addr : NULL,
-			       0, &stop);
+	return run_stage_reply(ss, &ss->cf->data, "Data command", "DATA",
+	                       ss->nrcpt == 1 ? ss->rcpts[0].addr : NULL, 0, &stop);
 }
 
 int check_eod(struct session *ss)
@@ -614,7 +660,7 @@ int check_eod(struct session *ss)
 	int stop = 0;
 
 	return run_stage_reply(ss, &ss->cf->eod, "End-of-data", "END-OF-MESSAGE",
-			       ss->nrcpt == 1 ? ss->rcpts[0].addr : NULL, 0, &stop);
+	                       ss->nrcpt == 1 ? ss->rcpts[0].addr : NULL, 0, &stop);
 }
 
 /* parse_list - a restriction parameter into rl; type:table arguments open their maps */
@@ -630,8 +676,10 @@ static void parse_list(struct smtpd_conf *cf, struct restriction_list *rl, const
 		struct restriction *r = &rl->v[rl->n];
 
 		if (strchr(name, ':') != NULL) {
-			/* a bare table is check_client_access style shorthand in Postfix; not supported */
-			msg_warn("%s: table %s without a check_*_access restriction: ignored", param, name);
+			/* a bare table is check_client_access style shorthand in Postfix; not
+			 * supported */
+			msg_warn("%s: table %s without a check_*_access restriction: ignored",
+			         param, name);
 			continue;
 		}
 		r->name = xstrdup(name);
@@ -642,9 +690,10 @@ static void parse_list(struct smtpd_conf *cf, struct restriction_list *rl, const
 				msg_fatal("%s: %s", param, err);
 		}
 		rl->n++;
-		if (strcmp(name, "reject_unauth_destination") == 0 || strcmp(name, "defer_unauth_destination") == 0
-		    || strcmp(name, "reject") == 0 || strcmp(name, "defer") == 0
-		    || strcmp(name, "defer_if_permit") == 0 || strcmp(name, "check_relay_domains") == 0) {
+		if (strcmp(name, "reject_unauth_destination") == 0 ||
+		    strcmp(name, "defer_unauth_destination") == 0 || strcmp(name, "reject") == 0 ||
+		    strcmp(name, "defer") == 0 || strcmp(name, "defer_if_permit") == 0 ||
+		    strcmp(name, "check_relay_domains") == 0) {
 			if (rl == &cf->relay || rl == &cf->rcpt)
 				cf->relay_check_ok = 1;
 		}
@@ -662,7 +711,9 @@ void check_init(struct smtpd_conf *cf)
 	parse_list(cf, &cf->data, PFCONF_NAME("smtpd_data_restrictions"));
 	parse_list(cf, &cf->eod, PFCONF_NAME("smtpd_end_of_data_restrictions"));
 	if (!cf->relay_check_ok)
-		msg_warn("in parameter smtpd_relay_restrictions or smtpd_recipient_restrictions, specify at least one "
-			 "working instance of: reject_unauth_destination, defer_unauth_destination, reject, defer, "
-			 "defer_if_permit or check_relay_domains");
+		msg_warn("in parameter smtpd_relay_restrictions or smtpd_recipient_restrictions, "
+		         "specify at least one "
+		         "working instance of: reject_unauth_destination, "
+		         "defer_unauth_destination, reject, defer, "
+		         "defer_if_permit or check_relay_domains");
 }

@@ -22,8 +22,8 @@
 #include "mail/resolve.h"
 #include "smtpd.h"
 
-#define V_LAST	(1u << 0)	/* ends a pipelined command group */
-#define V_JUNK	(1u << 1)	/* counted against smtpd_junk_command_limit */
+#define V_LAST (1u << 0) /* ends a pipelined command group */
+#define V_JUNK (1u << 1) /* counted against smtpd_junk_command_limit */
 
 struct verb {
 	const char *name;
@@ -59,8 +59,9 @@ static int cmd_helo(struct session *ss, char *args)
 /* log_discard - "discarding EHLO keywords: ..." unless silent-discard */
 static void log_discard(struct session *ss)
 {
-	static const char *const names[] = { "PIPELINING", "SIZE", "VRFY", "ETRN",
-		"ENHANCEDSTATUSCODES", "8BITMIME", "DSN", "SMTPUTF8", "CHUNKING" };
+	static const char *const names[] = {
+	    "PIPELINING", "SIZE", "VRFY",     "ETRN",    "ENHANCEDSTATUSCODES",
+	    "8BITMIME",   "DSN",  "SMTPUTF8", "CHUNKING"};
 	char text[256] = "";
 	size_t o = 0;
 
@@ -68,7 +69,8 @@ static void log_discard(struct session *ss)
 		return;
 	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (ss->cf->ehlo_discard & (1u << i))
-			o += (size_t)snprintf(text + o, sizeof(text) - o, "%s%s", o ? " " : "", names[i]);
+			o += (size_t)snprintf(text + o, sizeof(text) - o, "%s%s", o ? " " : "",
+			                      names[i]);
 	msg_info("discarding EHLO keywords: %s", text);
 }
 
@@ -149,14 +151,17 @@ static int mail_params(struct session *ss, struct argv *params)
 			}
 			ss->declared_size = strtoll(arg + 5, NULL, 10);
 		} else if (strncasecmp(arg, "BODY=", 5) == 0) {
-			if (strcasecmp(arg + 5, "8BITMIME") != 0 && strcasecmp(arg + 5, "7BIT") != 0) {
+			if (strcasecmp(arg + 5, "8BITMIME") != 0 &&
+			    strcasecmp(arg + 5, "7BIT") != 0) {
 				reply(ss, "501 5.5.4 Unsupported BODY type: %s", arg + 5);
 				return -1;
 			}
 			xfree(ss->body_type);
-			ss->body_type = xstrdup(strcasecmp(arg + 5, "7BIT") == 0 ? "7BIT" : "8BITMIME");
+			ss->body_type =
+			    xstrdup(strcasecmp(arg + 5, "7BIT") == 0 ? "7BIT" : "8BITMIME");
 		} else if (strncasecmp(arg, "RET=", 4) == 0) {
-			if (ss->ret != NULL || (strcasecmp(arg + 4, "FULL") != 0 && strcasecmp(arg + 4, "HDRS") != 0)) {
+			if (ss->ret != NULL || (strcasecmp(arg + 4, "FULL") != 0 &&
+			                        strcasecmp(arg + 4, "HDRS") != 0)) {
 				reply(ss, "501 5.5.4 Bad RET parameter syntax");
 				return -1;
 			}
@@ -210,7 +215,8 @@ static int cmd_mail(struct session *ss, char *args)
 		reply(ss, "503 5.5.1 Error: nested MAIL command");
 		return -1;
 	}
-	if ((text = prefix_arg(args, "FROM:")) == NULL || (r = path_parse(text, ss->cf->strict_rfc821, &pp)) == -2) {
+	if ((text = prefix_arg(args, "FROM:")) == NULL ||
+	    (r = path_parse(text, ss->cf->strict_rfc821, &pp)) == -2) {
 		reply(ss, "501 5.5.4 Syntax: MAIL FROM:<address>");
 		return -1;
 	}
@@ -255,8 +261,9 @@ static int rcpt_params(struct session *ss, struct argv *params, char **notify, c
 			for (size_t k = 0; k < items->n; k++) {
 				if (strcasecmp(items->v[k], "NEVER") == 0)
 					never++;
-				else if (strcasecmp(items->v[k], "SUCCESS") == 0 || strcasecmp(items->v[k], "FAILURE") == 0
-					 || strcasecmp(items->v[k], "DELAY") == 0)
+				else if (strcasecmp(items->v[k], "SUCCESS") == 0 ||
+				         strcasecmp(items->v[k], "FAILURE") == 0 ||
+				         strcasecmp(items->v[k], "DELAY") == 0)
 					other++;
 				else
 					bad = 1;
@@ -273,7 +280,8 @@ static int rcpt_params(struct session *ss, struct argv *params, char **notify, c
 			const char *semi = strchr(arg + 6, ';');
 			char *addr = semi != NULL ? path_xtext_decode(semi + 1) : NULL;
 
-			if (*orcpt != NULL || semi == NULL || semi == arg + 6 || addr == NULL || *addr == '\0') {
+			if (*orcpt != NULL || semi == NULL || semi == arg + 6 || addr == NULL ||
+			    *addr == '\0') {
 				xfree(addr);
 				reply(ss, "501 5.5.4 Error: Bad ORCPT parameter syntax");
 				return -1;
@@ -332,7 +340,8 @@ static int cmd_rcpt(struct session *ss, char *args)
 		reply(ss, "503 5.5.1 Error: RCPT after BDAT");
 		return -1;
 	}
-	if ((text = prefix_arg(args, "TO:")) == NULL || (r = path_parse(text, ss->cf->strict_rfc821, &pp)) == -2) {
+	if ((text = prefix_arg(args, "TO:")) == NULL ||
+	    (r = path_parse(text, ss->cf->strict_rfc821, &pp)) == -2) {
 		reply(ss, "501 5.5.4 Syntax: RCPT TO:<address>");
 		return -1;
 	}
@@ -407,8 +416,8 @@ static int cmd_vrfy(struct session *ss, char *args)
 		reply(ss, "501 5.5.4 Syntax: VRFY address");
 		return -1;
 	}
-	if (path_parse(args, 0, &pp) != 0 || *pp.addr == '\0' || pp.params.n > 1
-	    || (pp.params.n == 1 && strcasecmp(pp.params.v[0], "SMTPUTF8") != 0)) {
+	if (path_parse(args, 0, &pp) != 0 || *pp.addr == '\0' || pp.params.n > 1 ||
+	    (pp.params.n == 1 && strcasecmp(pp.params.v[0], "SMTPUTF8") != 0)) {
 		path_free(&pp);
 		reply(ss, "501 5.1.3 Bad recipient address syntax");
 		return -1;
@@ -441,7 +450,8 @@ static int cmd_etrn(struct session *ss, char *args)
 		reply(ss, "500 5.5.4 Syntax: ETRN domain");
 		return -1;
 	}
-	r = resolve_list_match(ss->cf->resolver, PFCONF_NAME("fast_flush_domains"), *args == '@' ? args + 1 : args, &err);
+	r = resolve_list_match(ss->cf->resolver, PFCONF_NAME("fast_flush_domains"),
+	                       *args == '@' ? args + 1 : args, &err);
 	if (r < 0) {
 		reply(ss, "451 4.3.0 Temporary lookup error");
 		return -1;
@@ -471,29 +481,35 @@ static int cmd_auth(struct session *ss, char *args)
 	return -1;
 }
 
-static int cmd_data(struct session *ss, char *args) { return data_cmd(ss, args); }
-static int cmd_bdat(struct session *ss, char *args) { return bdat_cmd(ss, args); }
+static int cmd_data(struct session *ss, char *args)
+{
+	return data_cmd(ss, args);
+}
+static int cmd_bdat(struct session *ss, char *args)
+{
+	return bdat_cmd(ss, args);
+}
 
 static const struct verb verbs[] = {
-	{ "HELO", V_LAST, cmd_helo },
-	{ "EHLO", V_LAST, cmd_ehlo },
-	{ "STARTTLS", 0, cmd_starttls },
-	{ "AUTH", 0, cmd_auth },
-	{ "MAIL", 0, cmd_mail },
-	{ "RCPT", 0, cmd_rcpt },
-	{ "DATA", V_LAST, cmd_data },
-	{ "BDAT", 0, cmd_bdat },
-	{ "RSET", V_JUNK, cmd_rset },
-	{ "NOOP", V_LAST | V_JUNK, cmd_noop },
-	{ "VRFY", V_LAST | V_JUNK, cmd_vrfy },
-	{ "ETRN", V_JUNK, cmd_etrn },
-	{ "QUIT", 0, cmd_quit },
+    {"HELO", V_LAST, cmd_helo},
+    {"EHLO", V_LAST, cmd_ehlo},
+    {"STARTTLS", 0, cmd_starttls},
+    {"AUTH", 0, cmd_auth},
+    {"MAIL", 0, cmd_mail},
+    {"RCPT", 0, cmd_rcpt},
+    {"DATA", V_LAST, cmd_data},
+    {"BDAT", 0, cmd_bdat},
+    {"RSET", V_JUNK, cmd_rset},
+    {"NOOP", V_LAST | V_JUNK, cmd_noop},
+    {"VRFY", V_LAST | V_JUNK, cmd_vrfy},
+    {"ETRN", V_JUNK, cmd_etrn},
+    {"QUIT", 0, cmd_quit},
 };
 #define NVERBS (sizeof(verbs) / sizeof(verbs[0]))
 _Static_assert(NVERBS + 1 <= SESSION_NSTATS, "SESSION_NSTATS too small for the verb table");
-static const char *const stat_names[NVERBS + 1] = {
-	"helo", "ehlo", "starttls", "auth", "mail", "rcpt", "data", "bdat", "rset", "noop", "vrfy", "etrn", "quit", "unknown"
-};
+static const char *const stat_names[NVERBS + 1] = {"helo", "ehlo", "starttls", "auth",   "mail",
+                                                   "rcpt", "data", "bdat",     "rset",   "noop",
+                                                   "vrfy", "etrn", "quit",     "unknown"};
 
 /* count - statistics for the disconnect line */
 static void count(struct session *ss, unsigned idx, int ok)
@@ -520,7 +536,8 @@ static int forbidden(const char *verb)
 		return 1;
 	if (n > 0 && verb[n - 1] == ':')
 		return 1;
-	return strcasecmp(verb, "CONNECT") == 0 || strcasecmp(verb, "GET") == 0 || strcasecmp(verb, "POST") == 0;
+	return strcasecmp(verb, "CONNECT") == 0 || strcasecmp(verb, "GET") == 0 ||
+	       strcasecmp(verb, "POST") == 0;
 }
 
 int commands_dispatch(struct session *ss, char *line, size_t len)
@@ -553,7 +570,7 @@ int commands_dispatch(struct session *ss, char *line, size_t len)
 	}
 	if (forbidden(line)) {
 		msg_warn("non-SMTP command from %s: %s%s%s", ss->namaddr, line, *args ? " " : "",
-			 session_printable(args, strlen(args), 100));
+		         session_printable(args, strlen(args), 100));
 		reply(ss, "221 2.7.0 Error: I can break rules, too. Goodbye.");
 		ss->quit = 1;
 		return -1;

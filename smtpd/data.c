@@ -33,8 +33,8 @@
 #include "ipc/cleanup_client.h"
 #include "smtpd.h"
 
-#define BDAT_PENDING_CR	(1u << 0)
-#define BDAT_AT_BOL	(1u << 1)
+#define BDAT_PENDING_CR (1u << 0)
+#define BDAT_AT_BOL     (1u << 1)
 
 /*
  * rewrite_context - "local" for clients on this host: the default
@@ -43,8 +43,8 @@
  */
 static const char *rewrite_context(struct session *ss)
 {
-	if (ss->family == 0 || strncmp(ss->addr, "127.", 4) == 0 || strcmp(ss->addr, "::1") == 0
-	    || strcmp(ss->addr, ss->local_addr) == 0)
+	if (ss->family == 0 || strncmp(ss->addr, "127.", 4) == 0 || strcmp(ss->addr, "::1") == 0 ||
+	    strcmp(ss->addr, ss->local_addr) == 0)
 		return "local";
 	return "remote";
 }
@@ -124,7 +124,8 @@ static int receive_dot(struct session *ss)
 	for (;;) {
 		unsigned flags = 0;
 		int r = stream_read_line(ss->s, &ss->line, &flags);
-		int partial = (flags & STREAM_LINE_PARTIAL) != 0, crlf = (flags & STREAM_LINE_CRLF) != 0;
+		int partial = (flags & STREAM_LINE_PARTIAL) != 0,
+		    crlf = (flags & STREAM_LINE_CRLF) != 0;
 		const char *p = ss->line.data;
 		size_t len = ss->line.len;
 
@@ -151,7 +152,7 @@ static int receive_dot(struct session *ss)
 		emit(ss, p, len);
 		if (!partial) {
 			emit(ss, "\n", 1);
-			ss->act_size++;	/* count CR LF as two bytes, as on the wire */
+			ss->act_size++; /* count CR LF as two bytes, as on the wire */
 			prev_bare_lf = !crlf;
 		}
 		bol = !partial;
@@ -172,9 +173,10 @@ static int finish(struct session *ss, int bdat)
 	if (ss->bare_lf_seen) {
 		char text[300];
 
-		snprintf(text, sizeof(text), "%d 5.5.2 %s Error: bare <LF> received", ss->cf->bare_lf_code,
-			 ss->cf->myhostname);
-		session_log_reject(ss, "reject", "END-OF-MESSAGE", text, ss->nrcpt == 1 ? ss->rcpts[0].addr : NULL);
+		snprintf(text, sizeof(text), "%d 5.5.2 %s Error: bare <LF> received",
+		         ss->cf->bare_lf_code, ss->cf->myhostname);
+		session_log_reject(ss, "reject", "END-OF-MESSAGE", text,
+		                   ss->nrcpt == 1 ? ss->rcpts[0].addr : NULL);
 		reply(ss, "%s", text);
 		return -1;
 	}
@@ -293,7 +295,7 @@ static void bdat_start(struct session *ss, long long size, int last)
 {
 	if (ss->nrcpt == 0) {
 		bdat_fail(ss, ss->have_mail ? "554 5.5.1 Error: no valid recipients"
-			  : "503 5.5.1 Error: need RCPT command");
+		                            : "503 5.5.1 Error: need RCPT command");
 		return;
 	}
 	if (size == 0 && !last) {
@@ -305,7 +307,7 @@ static void bdat_start(struct session *ss, long long size, int last)
 	/* check_data/send_envelope reply themselves; repeat a generic text afterwards */
 	if (check_data(ss) != 0 || send_envelope(ss) < 0) {
 		ss->bdat_err = xstrdup("554 5.5.1 Error: transaction failed");
-		ss->bdat_failed = 2;	/* this chunk's reply has been sent */
+		ss->bdat_failed = 2; /* this chunk's reply has been sent */
 	}
 }
 

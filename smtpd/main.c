@@ -55,8 +55,9 @@ static struct smtpd_conf conf;
 /* ehlo_mask - smtpd_discard_ehlo_keywords into a mask */
 static unsigned ehlo_mask(const char *value)
 {
-	static const char *const names[] = { "pipelining", "size", "vrfy", "etrn",
-		"enhancedstatuscodes", "8bitmime", "dsn", "smtputf8", "chunking" };
+	static const char *const names[] = {
+	    "pipelining", "size", "vrfy",     "etrn",    "enhancedstatuscodes",
+	    "8bitmime",   "dsn",  "smtputf8", "chunking"};
 	struct argv items;
 	unsigned mask = 0;
 
@@ -80,7 +81,8 @@ static enum bare_lf_mode bare_lf_mode(const char *value)
 {
 	if (strcasecmp(value, "no") == 0 || strcasecmp(value, "false") == 0)
 		return BARE_LF_NO;
-	if (strcasecmp(value, "normalize") == 0 || strcasecmp(value, "yes") == 0 || strcasecmp(value, "true") == 0)
+	if (strcasecmp(value, "normalize") == 0 || strcasecmp(value, "yes") == 0 ||
+	    strcasecmp(value, "true") == 0)
 		return BARE_LF_NORMALIZE;
 	if (strcasecmp(value, "reject") == 0)
 		return BARE_LF_REJECT;
@@ -109,7 +111,8 @@ static void pre_jail(struct daemon *d)
 
 	conf.cfg = cfg;
 	/* chrooted to the queue directory, its sockets are under "/" */
-	conf.queue_dir = xstrdup(d->chroot && geteuid() == 0 ? "" : pfconf_get(cfg, "queue_directory"));
+	conf.queue_dir =
+	    xstrdup(d->chroot && geteuid() == 0 ? "" : pfconf_get(cfg, "queue_directory"));
 	conf.myhostname = xstrdup(pfconf_get(cfg, "myhostname"));
 	conf.banner = xstrdup(pfconf_get(cfg, "smtpd_banner"));
 	conf.size_limit = pfconf_get_int(cfg, "message_size_limit");
@@ -148,8 +151,9 @@ static void pre_jail(struct daemon *d)
 	if (conf.line_limit < 512)
 		conf.line_limit = 512;
 	conf.mynetworks = netlist_create(cfg, "mynetworks", pfconf_get(cfg, "mynetworks"));
-	conf.bare_lf_exclusions = netlist_create(cfg, "smtpd_forbid_bare_newline_exclusions",
-						 pfconf_get(cfg, "smtpd_forbid_bare_newline_exclusions"));
+	conf.bare_lf_exclusions =
+	    netlist_create(cfg, "smtpd_forbid_bare_newline_exclusions",
+	                   pfconf_get(cfg, "smtpd_forbid_bare_newline_exclusions"));
 	conf.resolver = resolver_create(cfg);
 	warm_up(conf.resolver);
 	check_init(&conf);
@@ -164,7 +168,7 @@ static void serve(int fd, struct daemon *d)
 
 int main(int argc, char **argv)
 {
-	static const struct daemon_ops ops = { .pre_jail = pre_jail, .single = serve };
+	static const struct daemon_ops ops = {.pre_jail = pre_jail, .single = serve};
 
 	return daemon_main(argc, argv, "smtpd", DAEMON_SINGLE, &ops);
 }

@@ -26,10 +26,10 @@
 
 struct net_item {
 	int negate;
-	int family;		/* AF_INET/AF_INET6 for addresses, 0 for names/tables */
+	int family; /* AF_INET/AF_INET6 for addresses, 0 for names/tables */
 	unsigned char addr[16];
 	int prefix;
-	char *name;		/* host or .domain pattern */
+	char *name; /* host or .domain pattern */
 	struct map *map;
 };
 
@@ -82,11 +82,11 @@ static int parse_addr(const char *text, struct net_item *it)
 
 /* add_item - one list element (files are expanded in place) */
 static void add_item(struct netlist *nl, struct pfconf *cfg, const char *param, const char *text,
-		     int depth);
+                     int depth);
 
 /* add_file - the items of a /file/name element */
 static void add_file(struct netlist *nl, struct pfconf *cfg, const char *param, const char *path,
-		     int depth)
+                     int depth)
 {
 	FILE *fp = fopen(path, "r");
 	char line[4096];
@@ -109,7 +109,7 @@ static void add_file(struct netlist *nl, struct pfconf *cfg, const char *param, 
 }
 
 static void add_item(struct netlist *nl, struct pfconf *cfg, const char *param, const char *text,
-		     int depth)
+                     int depth)
 {
 	struct net_item it;
 	const char *err;
@@ -129,11 +129,12 @@ static void add_item(struct netlist *nl, struct pfconf *cfg, const char *param, 
 	}
 	if (parse_addr(text, &it) == 0) {
 		/* address or CIDR */
-	} else if (strchr(text, ':') != NULL && text[0] != '[' && !isdigit((unsigned char)text[0])) {
+	} else if (strchr(text, ':') != NULL && text[0] != '[' &&
+	           !isdigit((unsigned char)text[0])) {
 		if (map_open(text, 0, &it.map, &err) < 0)
 			msg_fatal("%s: %s", param, err);
-	} else if (strchr(text, '/') != NULL || text[0] == '[' || isdigit((unsigned char)text[0])
-		   || strchr(text, ':') != NULL) {
+	} else if (strchr(text, '/') != NULL || text[0] == '[' || isdigit((unsigned char)text[0]) ||
+	           strchr(text, ':') != NULL) {
 		msg_fatal("%s: bad net/mask pattern: \"%s\"", param, text);
 	} else {
 		it.name = xstrdup(text);
@@ -195,8 +196,8 @@ static int name_match(const char *pattern, const char *name)
 	if (pattern[0] == '.' && nl > pl && strcasecmp(name + nl - pl, pattern) == 0)
 		return 1;
 	/* parent_domain_matches_subdomains includes mynetworks in Postfix's default */
-	if (pattern[0] != '.' && nl > pl && name[nl - pl - 1] == '.'
-	    && strcasecmp(name + nl - pl, pattern) == 0)
+	if (pattern[0] != '.' && nl > pl && name[nl - pl - 1] == '.' &&
+	    strcasecmp(name + nl - pl, pattern) == 0)
 		return 1;
 	return 0;
 }

@@ -63,7 +63,7 @@ static const char *strip_route(const char *p)
 				return NULL;
 		p = end < colon ? end + 1 : end;
 		if (end < colon && p == colon)
-			return NULL;	/* "@a,:" */
+			return NULL; /* "@a,:" */
 	}
 	return colon + 1;
 }
@@ -106,11 +106,11 @@ static int parse_mailbox(const char *p, size_t len, struct buf *out)
 		buf_append(out, p, i);
 	}
 	if (i == len)
-		return 0;	/* no domain ("postmaster") */
+		return 0; /* no domain ("postmaster") */
 	/* p[i] == '@' */
 	at = p + i;
 	if (at + 1 == p + len)
-		return -1;	/* "user@" */
+		return -1; /* "user@" */
 	if (at[1] == '[') {
 		if (p[len - 1] != ']')
 			return -1;

@@ -38,9 +38,11 @@ static int unroute(struct smtpd_conf *cf, char **cur, size_t local_len)
 
 	if (strchr(local, '@') != NULL) {
 		next = xstrdup(local);
-	} else if (cf->swap_bangpath && (p = strchr(local, '!')) != NULL && p > local && p[1] != '\0') {
+	} else if (cf->swap_bangpath && (p = strchr(local, '!')) != NULL && p > local &&
+	           p[1] != '\0') {
 		next = xasprintf("%s@%.*s", p + 1, (int)(p - local), local);
-	} else if (cf->allow_percent_hack && (p = strrchr(local, '%')) != NULL && p > local && p[1] != '\0') {
+	} else if (cf->allow_percent_hack && (p = strrchr(local, '%')) != NULL && p > local &&
+	           p[1] != '\0') {
 		*p = '@';
 		next = xstrdup(local);
 	}
@@ -52,8 +54,8 @@ static int unroute(struct smtpd_conf *cf, char **cur, size_t local_len)
 	return 1;
 }
 
-int route_resolve(struct smtpd_conf *cf, const char *addr, int source_routed,
-		  struct route_info *ri, const char **error_r)
+int route_resolve(struct smtpd_conf *cf, const char *addr, int source_routed, struct route_info *ri,
+                  const char **error_r)
 {
 	char *cur = xstrdup(addr);
 

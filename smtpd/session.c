@@ -46,10 +46,10 @@ static int same_addr(const struct sockaddr *a, const struct sockaddr *b)
 		return 0;
 	if (a->sa_family == AF_INET)
 		return memcmp(&((const struct sockaddr_in *)a)->sin_addr,
-			      &((const struct sockaddr_in *)b)->sin_addr, 4) == 0;
+		              &((const struct sockaddr_in *)b)->sin_addr, 4) == 0;
 	if (a->sa_family == AF_INET6)
 		return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
-			      &((const struct sockaddr_in6 *)b)->sin6_addr, 16) == 0;
+		              &((const struct sockaddr_in6 *)b)->sin6_addr, 16) == 0;
 	return 0;
 }
 
@@ -76,8 +76,8 @@ static int valid_name(const char *name)
 	if (*name == '\0' || strlen(name) > 255)
 		return 0;
 	for (const char *p = name; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')
-		      || *p == '-' || *p == '.' || *p == '_'))
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' || *p == '_'))
 			return 0;
 	return 1;
 }
@@ -89,9 +89,11 @@ static void local_setup(struct session *ss)
 	socklen_t len = sizeof(st);
 	char host[NI_MAXHOST];
 
-	if (getsockname(ss->fd, (struct sockaddr *)&st, &len) == 0
-	    && getnameinfo((struct sockaddr *)&st, len, host, sizeof(host), NULL, 0, NI_NUMERICHOST) == 0) {
-		const char *h = strncmp(host, "::ffff:", 7) == 0 && strchr(host, '.') != NULL ? host + 7 : host;
+	if (getsockname(ss->fd, (struct sockaddr *)&st, &len) == 0 &&
+	    getnameinfo((struct sockaddr *)&st, len, host, sizeof(host), NULL, 0, NI_NUMERICHOST) ==
+	        0) {
+		const char *h =
+		    strncmp(host, "::ffff:", 7) == 0 && strchr(host, '.') != NULL ? host + 7 : host;
 
 		copy_str(ss->local_addr, sizeof(ss->local_addr), h);
 	}
@@ -109,9 +111,11 @@ static void peer_setup(struct session *ss)
 	copy_str(ss->reverse_name, sizeof(ss->reverse_name), "localhost");
 	copy_str(ss->addr, sizeof(ss->addr), "127.0.0.1");
 	copy_str(ss->port, sizeof(ss->port), "0");
-	if (getpeername(ss->fd, sa, &len) < 0 || (sa->sa_family != AF_INET && sa->sa_family != AF_INET6))
+	if (getpeername(ss->fd, sa, &len) < 0 ||
+	    (sa->sa_family != AF_INET && sa->sa_family != AF_INET6))
 		goto done;
-	if (sa->sa_family == AF_INET6 && IN6_IS_ADDR_V4MAPPED(&((struct sockaddr_in6 *)sa)->sin6_addr)) {
+	if (sa->sa_family == AF_INET6 &&
+	    IN6_IS_ADDR_V4MAPPED(&((struct sockaddr_in6 *)sa)->sin6_addr)) {
 		struct sockaddr_in v4;
 
 		memset(&v4, 0, sizeof(v4));
@@ -122,7 +126,8 @@ static void peer_setup(struct session *ss)
 		len = sizeof(v4);
 	}
 	ss->family = sa->sa_family;
-	if (getnameinfo(sa, len, host, sizeof(host), serv, sizeof(serv), NI_NUMERICHOST | NI_NUMERICSERV) == 0) {
+	if (getnameinfo(sa, len, host, sizeof(host), serv, sizeof(serv),
+	                NI_NUMERICHOST | NI_NUMERICSERV) == 0) {
 		char *pct = strchr(host, '%');
 
 		if (pct != NULL)
@@ -133,7 +138,8 @@ static void peer_setup(struct session *ss)
 	local_setup(ss);
 	copy_str(ss->name, sizeof(ss->name), "unknown");
 	copy_str(ss->reverse_name, sizeof(ss->reverse_name), "unknown");
-	if (getnameinfo(sa, len, host, sizeof(host), NULL, 0, NI_NAMEREQD) == 0 && valid_name(host)) {
+	if (getnameinfo(sa, len, host, sizeof(host), NULL, 0, NI_NAMEREQD) == 0 &&
+	    valid_name(host)) {
 		copy_str(ss->reverse_name, sizeof(ss->reverse_name), host);
 		if (forward_confirm(host, sa))
 			copy_str(ss->name, sizeof(ss->name), host);
@@ -244,7 +250,7 @@ static int log_pipelining(struct session *ss, const char *cmd)
 
 	ss->ill_pipelining = 1;
 	msg_info("improper command pipelining after %s from %s: %s", cmd, ss->namaddr,
-		 session_printable(pending, len, sizeof(pending)));
+	         session_printable(pending, len, sizeof(pending)));
 	if (ss->cf->forbid_unauth_pipelining) {
 		reply(ss, "554 5.5.0 Error: SMTP protocol synchronization");
 		stream_flush(ss->s);
@@ -269,13 +275,13 @@ int session_pipelining_check(struct session *ss, const char *cmd)
 }
 
 void session_log_reject(struct session *ss, const char *kind, const char *cmd, const char *text,
-			const char *rcpt)
+                        const char *rcpt)
 {
 	struct buf b;
 
 	buf_init(&b, 0);
-	buf_printf(&b, "%s: %s: %s from %s: %s;", ss->queue_id[0] ? ss->queue_id : "NOQUEUE", kind, cmd,
-		   ss->namaddr, text);
+	buf_printf(&b, "%s: %s: %s from %s: %s;", ss->queue_id[0] ? ss->queue_id : "NOQUEUE", kind,
+	           cmd, ss->namaddr, text);
 	if (ss->have_mail) {
 		char *q = path_quote(ss->sender);
 
@@ -335,14 +341,18 @@ void session_lost(struct session *ss, const char *detail)
 	const char *what = stream_timed_out(ss->s) ? "timeout" : "lost connection";
 
 	if (stream_timed_out(ss->s)) {
-		/* the stream refuses I/O after a timeout: write the farewell directly, never blocking */
+		/* the stream refuses I/O after a timeout: write the farewell directly, never
+		 * blocking */
 		char text[600];
-		int n = snprintf(text, sizeof(text), "421 4.4.2 %s Error: timeout exceeded\r\n", ss->cf->myhostname);
+		int n = snprintf(text, sizeof(text), "421 4.4.2 %s Error: timeout exceeded\r\n",
+		                 ss->cf->myhostname);
 
-		if (n > 0 && (size_t)n < sizeof(text) && send(ss->fd, text, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+		if (n > 0 && (size_t)n < sizeof(text) &&
+		    send(ss->fd, text, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
 			msg_warn("cannot send timeout reply to %s: %m", ss->namaddr);
 	}
-	msg_info("%s after %s%s from %s", what, ss->where, detail != NULL ? detail : "", ss->namaddr);
+	msg_info("%s after %s%s from %s", what, ss->where, detail != NULL ? detail : "",
+	         ss->namaddr);
 	ss->quit = 1;
 }
 
@@ -381,7 +391,7 @@ static int read_command(struct session *ss, unsigned *flags_r)
 	if (r <= 0)
 		return r;
 	if (!(flags & STREAM_LINE_CRLF) && !(flags & STREAM_LINE_PARTIAL) && stream_eof(ss->s))
-		return 0;	/* unterminated last line: the client went away */
+		return 0; /* unterminated last line: the client went away */
 	if (flags & STREAM_LINE_PARTIAL) {
 		buf_init(&piece, 0);
 		do {
@@ -430,11 +440,12 @@ static void command_loop(struct session *ss)
 			session_lost(ss, NULL);
 			break;
 		}
-		if (!(flags & STREAM_LINE_CRLF) && ss->cf->bare_lf == BARE_LF_REJECT && !ss->bare_lf_exempt) {
+		if (!(flags & STREAM_LINE_CRLF) && ss->cf->bare_lf == BARE_LF_REJECT &&
+		    !ss->bare_lf_exempt) {
 			char text[300];
 
 			snprintf(text, sizeof(text), "%d 5.5.2 %s Error: bare <LF> received",
-				 ss->cf->bare_lf_code, ss->cf->myhostname);
+			         ss->cf->bare_lf_code, ss->cf->myhostname);
 			session_log_reject(ss, "reject", "COMMAND", text, NULL);
 			reply(ss, "%s", text);
 			stream_flush(ss->s);

@@ -30,31 +30,31 @@ struct stream;
 
 /* smtpd_forbid_bare_newline modes (3.7.10+) */
 enum bare_lf_mode {
-	BARE_LF_NO,		/* accept bare LF everywhere as a line end */
-	BARE_LF_NORMALIZE,	/* accept it, but End-of-DATA must be CRLF.CRLF */
-	BARE_LF_REJECT,		/* reject commands/content with bare LF */
+	BARE_LF_NO,        /* accept bare LF everywhere as a line end */
+	BARE_LF_NORMALIZE, /* accept it, but End-of-DATA must be CRLF.CRLF */
+	BARE_LF_REJECT,    /* reject commands/content with bare LF */
 };
 
 /* EHLO keywords (smtpd_discard_ehlo_keywords mask) */
-#define EHLO_PIPELINING		(1u << 0)
-#define EHLO_SIZE		(1u << 1)
-#define EHLO_VRFY		(1u << 2)
-#define EHLO_ETRN		(1u << 3)
+#define EHLO_PIPELINING          (1u << 0)
+#define EHLO_SIZE                (1u << 1)
+#define EHLO_VRFY                (1u << 2)
+#define EHLO_ETRN                (1u << 3)
 #define EHLO_ENHANCEDSTATUSCODES (1u << 4)
-#define EHLO_8BITMIME		(1u << 5)
-#define EHLO_DSN		(1u << 6)
-#define EHLO_SMTPUTF8		(1u << 7)
-#define EHLO_CHUNKING		(1u << 8)
-#define EHLO_SILENT		(1u << 15)	/* "silent-discard" */
+#define EHLO_8BITMIME            (1u << 5)
+#define EHLO_DSN                 (1u << 6)
+#define EHLO_SMTPUTF8            (1u << 7)
+#define EHLO_CHUNKING            (1u << 8)
+#define EHLO_SILENT              (1u << 15) /* "silent-discard" */
 
 /* one element of a restriction list */
 struct restriction {
-	char *name;		/* "permit_mynetworks", "check_client_access", ... */
-	struct map *map;	/* for check_*_access */
+	char *name;      /* "permit_mynetworks", "check_client_access", ... */
+	struct map *map; /* for check_*_access */
 };
 
 struct restriction_list {
-	const char *param;	/* "smtpd_recipient_restrictions" */
+	const char *param; /* "smtpd_recipient_restrictions" */
 	struct restriction *v;
 	size_t n;
 };
@@ -67,12 +67,12 @@ struct smtpd_conf {
 	char *queue_dir;
 	char *myhostname;
 	char *banner;
-	long long size_limit;	/* message_size_limit, 0 = none */
-	size_t line_limit;	/* line_length_limit */
-	long rcpt_limit;	/* smtpd_recipient_limit */
-	int timeout_s;		/* smtpd_timeout */
+	long long size_limit; /* message_size_limit, 0 = none */
+	size_t line_limit;    /* line_length_limit */
+	long rcpt_limit;      /* smtpd_recipient_limit */
+	int timeout_s;        /* smtpd_timeout */
 	int soft_error_limit, hard_error_limit, error_sleep_s;
-	int junk_limit;		/* smtpd_junk_command_limit */
+	int junk_limit; /* smtpd_junk_command_limit */
 	int disable_vrfy, delay_reject, helo_required, strict_rfc821;
 	int forbid_unauth_pipelining;
 	enum bare_lf_mode bare_lf;
@@ -88,22 +88,22 @@ struct smtpd_conf {
 	char *recipient_delimiter;
 	struct netlist *mynetworks;
 	struct restriction_list client, helo, sender, relay, rcpt, data, eod;
-	int relay_check_ok;	/* relay or recipient restrictions can refuse relaying */
-	int warned_dns;		/* reject_unknown_*_domain warning logged */
+	int relay_check_ok; /* relay or recipient restrictions can refuse relaying */
+	int warned_dns;     /* reject_unknown_*_domain warning logged */
 };
 
 /* per-command statistics for the disconnect line */
 struct cmd_stat {
-	const char *name;	/* "ehlo" */
+	const char *name; /* "ehlo" */
 	unsigned ok, total;
 };
 
 #define SESSION_NSTATS 16
 
 struct rcpt {
-	char *addr;		/* internal form */
-	char *orcpt;		/* "rfc822;addr" or NULL */
-	char *notify;		/* "SUCCESS,DELAY" / "NEVER" or NULL */
+	char *addr;   /* internal form */
+	char *orcpt;  /* "rfc822;addr" or NULL */
+	char *notify; /* "SUCCESS,DELAY" / "NEVER" or NULL */
 };
 
 struct session {
@@ -111,51 +111,51 @@ struct session {
 	struct stream *s;
 	int fd;
 	/* client */
-	char name[1025];	/* verified name or "unknown" */
-	char reverse_name[1025];	/* unverified PTR name or "unknown" */
-	char addr[64];		/* printable address (no brackets) */
-	char rfc_addr[80];	/* for Received: "IPv6:..." form */
+	char name[1025];         /* verified name or "unknown" */
+	char reverse_name[1025]; /* unverified PTR name or "unknown" */
+	char addr[64];           /* printable address (no brackets) */
+	char rfc_addr[80];       /* for Received: "IPv6:..." form */
 	char port[8];
-	char local_addr[64];	/* the server side of the connection (printable) */
-	char namaddr[1200];	/* name[addr] */
-	int family;		/* AF_INET/AF_INET6, 0 = not a socket */
+	char local_addr[64]; /* the server side of the connection (printable) */
+	char namaddr[1200];  /* name[addr] */
+	int family;          /* AF_INET/AF_INET6, 0 = not a socket */
 	int in_mynetworks;
 	int bare_lf_exempt;
 	/* protocol state */
-	char *helo;		/* last HELO/EHLO argument */
-	const char *protocol;	/* "SMTP" / "ESMTP" */
+	char *helo;           /* last HELO/EHLO argument */
+	const char *protocol; /* "SMTP" / "ESMTP" */
 	int esmtp;
-	const char *where;	/* "CONNECT", "EHLO", ... for "lost connection after" */
-	char *deny_reply;	/* connect-time client reject (smtpd_delay_reject = no) */
+	const char *where; /* "CONNECT", "EHLO", ... for "lost connection after" */
+	char *deny_reply;  /* connect-time client reject (smtpd_delay_reject = no) */
 	int error_count;
 	int junk_count;
-	int ill_pipelining;	/* improper pipelining seen and logged */
-	int quit;		/* leave the command loop */
+	int ill_pipelining; /* improper pipelining seen and logged */
+	int quit;           /* leave the command loop */
 	/* transaction */
 	int have_mail;
-	char *sender;		/* internal form, "" for <> */
+	char *sender; /* internal form, "" for <> */
 	long long declared_size;
-	char *body_type;	/* "7BIT", "8BITMIME" or NULL */
-	char *envid;		/* decoded xtext */
-	char *ret;		/* "FULL"/"HDRS" */
+	char *body_type; /* "7BIT", "8BITMIME" or NULL */
+	char *envid;     /* decoded xtext */
+	char *ret;       /* "FULL"/"HDRS" */
 	int smtputf8;
 	struct rcpt *rcpts;
 	size_t nrcpt, rcpt_alloc;
-	long rcpt_count;	/* RCPT commands in this transaction (accepted or not) */
+	long rcpt_count; /* RCPT commands in this transaction (accepted or not) */
 	struct cleanup_client *cc;
 	char queue_id[32];
 	/* BDAT */
-	int bdat_active;	/* a BDAT transaction is in progress */
-	int bdat_failed;	/* content already refused: discard chunks */
+	int bdat_active; /* a BDAT transaction is in progress */
+	int bdat_failed; /* content already refused: discard chunks */
 	long long bdat_bytes;
-	unsigned bdat_state;	/* line state across chunks (data.c) */
-	struct buf bdat_line;	/* partial line carried between chunks */
-	long long act_size;	/* content bytes received */
+	unsigned bdat_state;  /* line state across chunks (data.c) */
+	struct buf bdat_line; /* partial line carried between chunks */
+	long long act_size;   /* content bytes received */
 	int size_exceeded;
-	int content_failed;	/* cleanup write failed */
+	int content_failed; /* cleanup write failed */
 	int bare_lf_seen;
-	int last_line_bare_lf;	/* the last command line ended in a bare LF */
-	char *bdat_err;		/* reply repeated for the rest of a failed BDAT transaction */
+	int last_line_bare_lf; /* the last command line ended in a bare LF */
+	char *bdat_err;        /* reply repeated for the rest of a failed BDAT transaction */
 	/* statistics */
 	struct cmd_stat stats[SESSION_NSTATS];
 	unsigned nstats;
@@ -178,9 +178,10 @@ void session_reset(struct session *ss);
 void session_lost(struct session *ss, const char *detail);
 /* session_pipelining_check - improper pipelining after a synchronising command: -1 = drop */
 int session_pipelining_check(struct session *ss, const char *cmd);
-/* session_log_reject - "ID|NOQUEUE: reject: CMD from namaddr: reply; from=<> to=<> proto= helo=<>" */
-void session_log_reject(struct session *ss, const char *kind, const char *cmd, const char *reply_text,
-			const char *rcpt);
+/* session_log_reject - "ID|NOQUEUE: reject: CMD from namaddr: reply; from=<> to=<> proto= helo=<>"
+ */
+void session_log_reject(struct session *ss, const char *kind, const char *cmd,
+                        const char *reply_text, const char *rcpt);
 /* session_printable - escape control characters for logging (static buffer) */
 const char *session_printable(const char *s, size_t len, size_t max);
 
@@ -195,9 +196,9 @@ int bdat_cmd(struct session *ss, const char *args);
 
 /* path.c */
 struct path_parsed {
-	char *addr;		/* internal form, "" for <> (malloc'ed) */
-	int routed;		/* an RFC 5321 source route was stripped */
-	struct argv params;	/* ESMTP parameters */
+	char *addr;         /* internal form, "" for <> (malloc'ed) */
+	int routed;         /* an RFC 5321 source route was stripped */
+	struct argv params; /* ESMTP parameters */
 };
 /*
  * path_parse - the text after "MAIL FROM:"/"RCPT TO:" (leading spaces
@@ -212,13 +213,13 @@ char *path_quote(const char *addr);
 
 /* route.c */
 struct route_info {
-	int cls;		/* enum resolve_class of the final domain */
-	int routed;		/* percent hack, bang path, @ in the local part, source route */
-	char *final_addr;	/* address after removing local routing (malloc'ed) */
+	int cls;          /* enum resolve_class of the final domain */
+	int routed;       /* percent hack, bang path, @ in the local part, source route */
+	char *final_addr; /* address after removing local routing (malloc'ed) */
 };
 /* route_resolve - as trivial-rewrite would: 0, or -1 with *error_r (table error) */
-int route_resolve(struct smtpd_conf *cf, const char *addr, int source_routed,
-		  struct route_info *ri, const char **error_r);
+int route_resolve(struct smtpd_conf *cf, const char *addr, int source_routed, struct route_info *ri,
+                  const char **error_r);
 void route_free(struct route_info *ri);
 
 /* check.c */
