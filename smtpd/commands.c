@@ -358,6 +358,14 @@ static int cmd_rcpt(struct session *ss, char *args)
 	}
 	if (ss->cf->rcpt_limit > 0 && (long)ss->nrcpt >= ss->cf->rcpt_limit) {
 		reply(ss, "452 4.5.3 Error: too many recipients");
+		if (ss->rcpt_overshoot++ < ss->cf->rcpt_overshoot_limit) {
+			/* as Postfix: not an error until smtpd_recipient_overshoot_limit */
+			ss->error_count--;
+			xfree(notify);
+			xfree(orcpt);
+			path_free(&pp);
+			return 0;
+		}
 		goto fail;
 	}
 	ss->rcpt_count++;

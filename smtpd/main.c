@@ -118,6 +118,7 @@ static void pre_jail(struct daemon *d)
 	conf.size_limit = pfconf_get_int(cfg, "message_size_limit");
 	conf.line_limit = (size_t)pfconf_get_int(cfg, "line_length_limit");
 	conf.rcpt_limit = (long)pfconf_get_int(cfg, "smtpd_recipient_limit");
+	conf.rcpt_overshoot_limit = (long)pfconf_get_int(cfg, "smtpd_recipient_overshoot_limit");
 	conf.timeout_s = (int)pfconf_get_time(cfg, "smtpd_timeout");
 	conf.soft_error_limit = (int)pfconf_get_int(cfg, "smtpd_soft_error_limit");
 	conf.hard_error_limit = (int)pfconf_get_int(cfg, "smtpd_hard_error_limit");

@@ -67,10 +67,11 @@ struct smtpd_conf {
 	char *queue_dir;
 	char *myhostname;
 	char *banner;
-	long long size_limit; /* message_size_limit, 0 = none */
-	size_t line_limit;    /* line_length_limit */
-	long rcpt_limit;      /* smtpd_recipient_limit */
-	int timeout_s;        /* smtpd_timeout */
+	long long size_limit;      /* message_size_limit, 0 = none */
+	size_t line_limit;         /* line_length_limit */
+	long rcpt_limit;           /* smtpd_recipient_limit */
+	long rcpt_overshoot_limit; /* smtpd_recipient_overshoot_limit */
+	int timeout_s;             /* smtpd_timeout */
 	int soft_error_limit, hard_error_limit, error_sleep_s;
 	int junk_limit; /* smtpd_junk_command_limit */
 	int disable_vrfy, delay_reject, helo_required, strict_rfc821;
@@ -141,7 +142,8 @@ struct session {
 	int smtputf8;
 	struct rcpt *rcpts;
 	size_t nrcpt, rcpt_alloc;
-	long rcpt_count; /* RCPT commands in this transaction (accepted or not) */
+	long rcpt_overshoot; /* RCPTs answered "too many recipients" in this session */
+	long rcpt_count;     /* RCPT commands in this transaction (accepted or not) */
 	struct cleanup_client *cc;
 	char queue_id[32];
 	/* BDAT */

@@ -264,6 +264,9 @@ class TestSmtpdProtocol(SmtpdBase):
         self.assertEqual(c.cmd("RCPT TO:<%s@test.example>" % USER), "250 2.1.5 Ok")
         self.assertEqual(c.cmd("RCPT TO:<%s+a@test.example>" % USER), "250 2.1.5 Ok")
         self.assertEqual(c.cmd("RCPT TO:<%s+b@test.example>" % USER), "452 4.5.3 Error: too many recipients")
+        self.assertEqual(c.cmd("QUIT"), "221 2.0.0 Bye")
+        # as Postfix, the overshooting RCPT is not a failed command (smtpd_recipient_overshoot_limit)
+        self.wait_log("disconnect from %s ehlo=1 mail=1 rcpt=3 quit=1 commands=6" % self.namaddr)
 
     def test_smtpd_forbidden_unauth_pipelining(self):
         c = Client(self.ports["strict"])
