@@ -739,7 +739,14 @@ static void deliver_addr(struct top *t, const struct level *lv)
 	}
 	parts_make(lv->addr, &p);
 	if (is_ancestor(lv, p.local)) {
-		cur.no_expand = 1;	/* "user: user", or the user named in own .forward */
+		/* "user: user", or the user named in own .forward: the mailbox; an
+		 * alias loop without a real user (a: b, b: a) ends here silently */
+		if (who_lookup_name(p.user, &u) < 0) {
+			parts_free(&p);
+			return;
+		}
+		who_free(&u);
+		cur.no_expand = 1;
 	} else {
 		key = xasprintf("addr:%s", p.local);
 		if (lv->parent != NULL && seen_before(t, key)) {
