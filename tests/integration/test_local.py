@@ -18,6 +18,7 @@ import re
 import socket
 import stat
 import subprocess
+import threading
 import time
 import unittest
 
@@ -61,6 +62,42 @@ class User:
         self.home = home
         pw = pwd.getpwnam(name)
         self.uid, self.gid = pw.pw_uid, pw.pw_gid
+
+
+class FakeCleanup(threading.Thread):
+    """public/cleanup speaking the cleanup protocol: records what local submits."""
+
+    def __init__(self, path, queue_id="C0FFEE1234"):
+        super().__init__(daemon=True)
+        self.queue_id = queue_id
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.bind(path)
+        self.sock.listen(5)
+        self.sock.settimeout(20)
+        self.envelopes, self.contents = [], []
+
+    def run(self):
+        try:
+            conn, _ = self.sock.accept()
+        except OSError:
+            return
+        with conn, conn.makefile("rwb") as f:
+            f.write(b"proto=cleanup\nversion=1\nqueue_id=%s\n\n" % self.queue_id.encode())
+            f.flush()
+            env = read_list(f)
+            data = b""
+            while True:
+                n = int(f.readline())
+                if n == 0:
+                    break
+                data += f.read(n)
+            self.envelopes.append(env["_items"])
+            self.contents.append(data.decode())
+            f.write(b"status=0\n\n")
+            f.flush()
+
+    def close(self):
+        self.sock.close()
 
 
 class LocalTest(unittest.TestCase):
@@ -547,6 +584,35 @@ class TestLocal(LocalTest):
                                    ("sender", ""), ("rcpt", "x@test.example"), ("index", "7")])
         self.assertEqual(ans2[7]["status"], "deferred")
         self.assertIn("cannot read queue file", ans2[7]["reason"])
+
+    def test_forward_to_remote_address(self):
+        u = self.user()
+        self.write_aliases("ext: someone@far.example, %s\n" % u.name)
+        self.config("")
+        fake = FakeCleanup(os.path.join(self.inst.spool, "public", "cleanup"))
+        self.addCleanup(fake.close)
+        fake.start()
+        qid, ans = self.deliver(["ext@test.example"], sender="orig@ext.example")
+        fake.join(10)
+        self.assertEqual(ans[0]["status"], "sent", ans[0])
+        env = fake.envelopes[0]
+        self.assertIn(("origin", "local"), env)
+        self.assertIn(("sender", "orig@ext.example"), env)
+        self.assertEqual([v for k, v in env if k == "rcpt"], ["someone@far.example"])
+        self.assertIn(("orcpt", "rfc822;ext@test.example"), env)
+        self.assertTrue(fake.contents[0].startswith("Delivered-To: ext@test.example\nSubject: test\n\nhello\n"),
+                        fake.contents[0])
+        line = self.log_line(qid, "someone@far.example")
+        self.assertIn("to=<someone@far.example>, orig_to=<ext@test.example>, relay=local, ", line)
+        self.assertTrue(line.endswith("dsn=2.0.0, status=sent (forwarded as C0FFEE1234)"), line)
+        self.assertIn("status=sent (delivered to mailbox)", self.log_line(qid, "%s@test.example" % u.name))
+
+    def test_forward_without_cleanup_defers(self):
+        self.write_aliases("ext: someone@far.example\n")
+        self.config("")
+        qid, ans = self.deliver(["ext@test.example"])
+        self.assertEqual(ans[0]["status"], "deferred", ans[0])
+        self.assertTrue(ans[0]["reason"].startswith("cannot forward: "), ans[0])
 
 
 if __name__ == "__main__":
