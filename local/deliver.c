@@ -564,7 +564,8 @@ static int try_forward(struct top *t, const struct level *lv, const struct parts
 			if (r.status == DS_DEFERRED) {
 				char *why = xstrdup(r.reason);
 
-				dres_set(&r, DS_DEFERRED, "4.3.5", "cannot open file %s: %s", path, why);
+				if (strncmp(why, "cannot switch", 13) != 0)	/* else: as it is */
+					dres_set(&r, DS_DEFERRED, "4.3.5", "cannot open file %s: %s", path, why);
 				xfree(why);
 				finish(t, lv, &r);
 				done = 1;
