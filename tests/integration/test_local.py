@@ -449,6 +449,24 @@ class TestLocal(LocalTest):
             self.assertEqual(os.stat(path).st_uid, pwd.getpwnam("nobody").pw_uid)
         self.assertIn("status=sent (delivered to file: %s)" % path, self.log_line(qid, "file@test.example"))
 
+    def test_alias_dev_null_and_fifo(self):
+        fifo = os.path.join(self.out_dir, "fifo")
+        link = os.path.join(self.out_dir, "link")
+        os.mkfifo(fifo)
+        os.chmod(fifo, 0o666)
+        os.symlink("/etc/passwd", link)
+        self.write_aliases("devnull: /dev/null\nfifo: %s\nlink: %s\n" % (fifo, link))
+        self.config("")
+        t0 = time.monotonic()
+        _, ans = self.deliver(["devnull@test.example", "fifo@test.example", "link@test.example"],
+                              timeout=20)
+        self.assertEqual((ans[0]["status"], ans[0]["reason"]), ("sent", "delivered to file: /dev/null"))
+        self.assertEqual(ans[1]["status"], "deferred", ans[1])     # a FIFO: refused, no hang
+        self.assertLess(time.monotonic() - t0, 10)
+        self.assertEqual((ans[2]["status"], ans[2]["reason"]),
+                         ("deferred", "cannot append message to file %s: open %s: refusing to follow "
+                                      "a symbolic link" % (link, link)))
+
     def test_alias_file_restricted(self):
         path = os.path.join(self.out_dir, "file.mbox")
         self.write_aliases("file: %s\n" % path)
