@@ -276,8 +276,8 @@ static int local_literal(struct resolver *r, const char *domain)
 	if (!addr_is_ip_literal(domain, &ip))
 		return 0;
 	if (!r->local_addrs_done) {
-		add_interface_addrs(r, "inet_interfaces");
-		add_interface_addrs(r, "proxy_interfaces");
+		add_interface_addrs(r, PFCONF_NAME("inet_interfaces"));
+		add_interface_addrs(r, PFCONF_NAME("proxy_interfaces"));
 		r->local_addrs_done = 1;
 	}
 	for (i = 0; i < r->local_addrs.n; i++)
@@ -290,10 +290,10 @@ enum resolve_class resolve_domain_class(struct resolver *r, const char *domain,
 					const char **error_r)
 {
 	static const struct { const char *param; enum resolve_class class; } order[] = {
-		{ "mydestination", RESOLVE_LOCAL },
-		{ "virtual_alias_domains", RESOLVE_VIRTUAL_ALIAS },
-		{ "virtual_mailbox_domains", RESOLVE_VIRTUAL_MAILBOX },
-		{ "relay_domains", RESOLVE_RELAY },
+		{ PFCONF_NAME("mydestination"), RESOLVE_LOCAL },
+		{ PFCONF_NAME("virtual_alias_domains"), RESOLVE_VIRTUAL_ALIAS },
+		{ PFCONF_NAME("virtual_mailbox_domains"), RESOLVE_VIRTUAL_MAILBOX },
+		{ PFCONF_NAME("relay_domains"), RESOLVE_RELAY },
 	};
 	char *d;
 	size_t len, i;
@@ -433,11 +433,11 @@ int resolve_transport(struct resolver *r, const char *addr, enum resolve_class *
 		      const char **transport_r, const char **nexthop_r, const char **error_r)
 {
 	static const char *const params[] = {
-		[RESOLVE_LOCAL] = "local_transport",
+		[RESOLVE_LOCAL] = PFCONF_NAME("local_transport"),
 		[RESOLVE_VIRTUAL_ALIAS] = "error",
-		[RESOLVE_VIRTUAL_MAILBOX] = "virtual_transport",
-		[RESOLVE_RELAY] = "relay_transport",
-		[RESOLVE_DEFAULT] = "default_transport",
+		[RESOLVE_VIRTUAL_MAILBOX] = PFCONF_NAME("virtual_transport"),
+		[RESOLVE_RELAY] = PFCONF_NAME("relay_transport"),
+		[RESOLVE_DEFAULT] = PFCONF_NAME("default_transport"),
 	};
 	char *final = NULL;
 	const char *domain, *value;
