@@ -212,7 +212,7 @@ void command_deliver(void *ctx, struct dres *res, struct buf *unused)
 	pid_t pid;
 
 	(void)unused;
-	if (list_has("prepend_delivered_header", "command"))
+	if (list_has(PFCONF_NAME("prepend_delivered_header"), "command"))
 		flags |= COPY_DELIV;
 	out_init(&o, -1, j->limit);
 	if (msg_copy(j->qf, &o, flags, &h, &error) < 0) {

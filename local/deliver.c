@@ -455,14 +455,14 @@ static void expand_list(struct top *t, const struct level *lv, const char *list,
 		const char *it = items.v[i];
 
 		if (*it == '|') {
-			if (!allowed("allow_mail_to_commands", lv->class)) {
+			if (!allowed(PFCONF_NAME("allow_mail_to_commands"), lv->class)) {
 				dres_set(&r, DS_BOUNCED, "5.7.1", "mail to command is restricted");
 				finish(t, lv, &r);
 			} else {
 				deliver_command(t, lv, lv->privs, it + 1);
 			}
 		} else if (*it == '/') {
-			if (!allowed("allow_mail_to_files", lv->class)) {
+			if (!allowed(PFCONF_NAME("allow_mail_to_files"), lv->class)) {
 				dres_set(&r, DS_BOUNCED, "5.7.1", "mail to file is restricted");
 				finish(t, lv, &r);
 			} else {
@@ -740,7 +740,7 @@ static void deliver_addr(struct top *t, const struct level *lv)
 
 	if (looped(lv->addr) || lv->depth > MAX_DEPTH) {
 		if (lv->depth > MAX_DEPTH)
-			msg_warn("%s: expansion of %s nests deeper than %d levels", agent.msg->queue_id,
+			msg_warn("%s: expansion of %s nests deeper than %d levels", agent.msg->req->queue_id,
 				 t->rcpt, MAX_DEPTH);
 		dres_set(&r, DS_BOUNCED, "5.4.6", "mail forwarding loop for %s", lv->addr);
 		finish(t, lv, &r);
@@ -788,6 +788,6 @@ void deliver_top(struct top *t)
 
 	memset(&lv, 0, sizeof(lv));
 	lv.addr = t->rcpt;
-	lv.sender = agent.msg->sender;
+	lv.sender = agent.msg->req->sender;
 	deliver_addr(t, &lv);
 }

@@ -21,6 +21,7 @@
 
 #include "core/argv.h"
 #include "core/buf.h"
+#include "ipc/delivery.h"
 
 struct pfconf;
 struct qfile;
@@ -43,15 +44,8 @@ void dres_set(struct dres *r, int status, const char *dsn, const char *fmt, ...)
 
 /* the message of the request */
 struct msg {
-	char *queue_id;
-	char *queue_name;
-	char *queue_file;	/* as in the request ("active/ID") */
+	struct delivery_request *req;	/* lib/ipc/delivery.h: queue_id, sender, times, ... */
 	char *path;		/* $queue_directory/<queue_file> */
-	char *sender;		/* "" for <> */
-	char *transport, *nexthop;
-	char *dsn_envid, *dsn_ret, *body_type, *smtputf8;
-	double arrival, active, start;	/* request times (delays=) */
-	char *arrival_raw, *active_raw;
 	off_t size;		/* content bytes (LF line endings) */
 	struct argv delivered_to;	/* Delivered-To: header values, lower case */
 };
@@ -146,10 +140,10 @@ struct level {
 
 /* one recipient of the request */
 struct top {
+	struct delivery_rcpt *r;	/* the request's recipient */
 	const char *rcpt;	/* as qmgr sent it */
 	const char *orig;	/* orig_rcpt (or rcpt) */
-	const char *orcpt, *notify;
-	long index;
+	const char *orcpt, *notify;	/* "" when absent */
 	struct dres res;	/* aggregate */
 	int ndone;		/* final deliveries logged */
 	struct argv seen;	/* addresses delivered in this expansion (dup filter) */

@@ -109,19 +109,7 @@ int msg_load(struct msg *m, const char **error_r)
 
 void msg_free(struct msg *m)
 {
-	xfree(m->queue_id);
-	xfree(m->queue_name);
-	xfree(m->queue_file);
 	xfree(m->path);
-	xfree(m->sender);
-	xfree(m->transport);
-	xfree(m->nexthop);
-	xfree(m->dsn_envid);
-	xfree(m->dsn_ret);
-	xfree(m->body_type);
-	xfree(m->smtputf8);
-	xfree(m->arrival_raw);
-	xfree(m->active_raw);
 	argv_deinit(&m->delivered_to);
 	memset(m, 0, sizeof(*m));
 }

@@ -610,7 +610,21 @@ class TestLocal(LocalTest):
         with self.assertRaises(EOFError):
             self.talk([("queue_id", "ABCDEF1234"), ("queue_file", "../etc/ABCDEF1234"),
                        ("sender", ""), ("rcpt", "x@test.example")])
-        self.inst.wait_log("warning: bad delivery request: missing or bad queue_file")
+        self.inst.wait_log("warning: bad delivery request: malformed request")
+        with self.assertRaises(EOFError):       # not a queue ID
+            self.talk([("queue_id", "x;y"), ("queue_file", "active/x;y"), ("sender", ""),
+                       ("rcpt", "x@test.example")])
+        self.inst.wait_log("warning: bad delivery request: bad queue_id or queue_file")
+        # garbage instead of a request, and a client that leaves early
+        for junk in (b"no equals sign\n\n", b"rcpt=x@test.example\n"):
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.settimeout(10)
+            s.connect(os.path.join(self.inst.spool, "private", "local"))
+            s.recv(100)
+            s.sendall(junk)
+            s.shutdown(socket.SHUT_WR)
+            self.assertEqual(s.recv(100), b"")
+            s.close()
         # a missing queue file: deferred
         _, ans2 = None, self.talk([("queue_id", "ABCDEF1234"), ("queue_file", "active/ABCDEF1234"),
                                    ("sender", ""), ("rcpt", "x@test.example"), ("index", "7")])
