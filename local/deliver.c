@@ -231,13 +231,24 @@ static int allowed(const char *param, int class)
 	return class > CLASS_NONE && class <= CLASS_INCLUDE && list_has(param, names[class]);
 }
 
-/* job_ids - local attributes of lv's address for commands */
-static void deliver_command(struct top *t, const struct level *lv, const struct who *w,
+/* not_root - commands and files never run as root: default_privs instead (-1 unknown) */
+static int not_root(const struct who *w, struct who *out)
+{
+	if (w->uid != 0) {
+		who_copy(out, w);
+		return 0;
+	}
+	return default_privs(out);
+}
+
+/* deliver_command - "|command" or mailbox_command as w */
+static void deliver_command(struct top *t, const struct level *lv, const struct who *who,
 			    const char *cmd)
 {
 	struct parts p;
 	struct cmd_job j;
 	struct dres r;
+	struct who wbuf, *w = &wbuf;
 	const char *error;
 	char *key = xasprintf("command:%s", cmd);
 
@@ -246,6 +257,11 @@ static void deliver_command(struct top *t, const struct level *lv, const struct 
 		return;
 	}
 	xfree(key);
+	if (not_root(who, w) < 0) {
+		dres_set(&r, DS_DEFERRED, "4.3.0", "unknown default_privs user");
+		finish(t, lv, &r);
+		return;
+	}
 	parts_make(lv->addr, &p);
 	memset(&j, 0, sizeof(j));
 	j.command = cmd;
@@ -269,13 +285,15 @@ static void deliver_command(struct top *t, const struct level *lv, const struct 
 	}
 	finish(t, lv, &r);
 	parts_free(&p);
+	who_free(w);
 }
 
 /* deliver_file - mbox/maildir file from an alias, .forward or :include: */
-static void deliver_file(struct top *t, const struct level *lv, const struct who *w,
+static void deliver_file(struct top *t, const struct level *lv, const struct who *who,
 			 const char *path, const char *user)
 {
 	struct mbox_job j;
+	struct who wbuf, *w = &wbuf;
 	struct dres r;
 	const char *error;
 	char *key = xasprintf("file:%s", path);
@@ -287,6 +305,11 @@ static void deliver_file(struct top *t, const struct level *lv, const struct who
 	xfree(key);
 	if (strcmp(path, "/dev/null") == 0) {	/* "x: /dev/null" discards, as in Postfix */
 		dres_set(&r, DS_SENT, "2.0.0", "delivered to file: %s", path);
+		finish(t, lv, &r);
+		return;
+	}
+	if (not_root(who, w) < 0) {
+		dres_set(&r, DS_DEFERRED, "4.3.0", "unknown default_privs user");
 		finish(t, lv, &r);
 		return;
 	}
@@ -305,6 +328,7 @@ static void deliver_file(struct top *t, const struct level *lv, const struct who
 		qfile_close(&j.qf);
 	}
 	finish(t, lv, &r);
+	who_free(w);
 }
 
 /* deliver_include - ":include:/path": read as lv's privileges, expand as its owner */

@@ -697,6 +697,14 @@ class TestLocal(LocalTest):
         self.assertIn("Delivered-To: %s+stranger@test.example" % u.name,
                       self.read(os.path.join(self.spool_dir, u.name)))
 
+    def test_root_commands_run_as_default_privs(self):
+        out = os.path.join(self.out_dir, "rootcmd")
+        self.config("mailbox_command = id -u > %s\nforward_path = %s/$user\n" % (out, self.fwd_dir))
+        _, ans = self.deliver(["root@test.example"])
+        self.assertEqual(ans[0]["status"], "sent", ans[0])
+        dp = pwd.getpwnam("nobody" if ROOT else pctest.current_user()).pw_uid
+        self.assertEqual(self.read(out).strip(), str(dp))
+
 
 if __name__ == "__main__":
     unittest.main()
