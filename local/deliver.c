@@ -638,12 +638,91 @@ static void spool_privs(const char *spool, const struct who *u, struct who *w)
 	}
 }
 
+/* a *_maps parameter's tables, opened on first use */
+struct maplist {
+	const char *param;
+	int opened;
+	struct argv names;
+	struct map **maps;	/* NULL entries: could not be opened */
+};
+
+static struct maplist maplists[] = {
+	{ PFCONF_NAME("mailbox_transport_maps"), 0, { 0 }, NULL },
+	{ PFCONF_NAME("mailbox_command_maps"), 0, { 0 }, NULL },
+	{ PFCONF_NAME("fallback_transport_maps"), 0, { 0 }, NULL },
+};
+
+/* maplist_get - the tables of param */
+static struct maplist *maplist_get(const char *param)
+{
+	struct maplist *ml = NULL;
+	struct argv *specs;
+	const char *error;
+	size_t i;
+
+	for (i = 0; i < sizeof(maplists) / sizeof(maplists[0]); i++)
+		if (strcmp(maplists[i].param, param) == 0)
+			ml = &maplists[i];
+	if (ml == NULL)
+		msg_panic("maplist_get: unknown parameter %s", param);
+	if (ml->opened)
+		return ml;
+	ml->opened = 1;
+	argv_init(&ml->names);
+	specs = pfconf_get_list(agent.cfg, param);
+	ml->maps = xcalloc(specs->n + 1, sizeof(*ml->maps));
+	for (i = 0; i < specs->n; i++) {
+		argv_add(&ml->names, specs->v[i]);
+		if (map_open(specs->v[i], 0, &ml->maps[i], &error) < 0) {
+			msg_warn("%s: %s is unavailable. %s", param, specs->v[i], error);
+			ml->maps[i] = NULL;
+		}
+	}
+	argv_destroy(&specs);
+	return ml;
+}
+
+/*
+ * pick - the per-user table value of maps_param (key: the login name, then
+ * user@domain), else the plain parameter: 1 with *value_r, 0 when neither
+ * says anything, -1 after a table error (the recipient is deferred)
+ */
+static int pick(struct top *t, const struct level *lv, const char *maps_param, const char *param,
+		const struct parts *p, const char **value_r)
+{
+	struct maplist *ml = maplist_get(maps_param);
+	char *full = xasprintf("%s@%s", p->user, p->domain);
+	const char *error;
+	size_t i;
+	int r = 0;
+
+	for (i = 0; i < ml->names.n && r == 0; i++) {
+		if (ml->maps[i] == NULL)
+			r = MAP_ERROR;
+		else if ((r = map_lookup(ml->maps[i], p->user, value_r, &error)) == MAP_NOTFOUND && *p->domain)
+			r = map_lookup(ml->maps[i], full, value_r, &error);
+	}
+	xfree(full);
+	if (r == MAP_ERROR) {
+		struct dres res;
+
+		dres_set(&res, DS_DEFERRED, "4.3.0", "%s lookup failure", maps_param);
+		finish(t, lv, &res);
+		return -1;
+	}
+	if (r == MAP_FOUND)
+		return 1;
+	/* mailbox_command is not $name-expanded (the shell sees it as written) */
+	*value_r = strcmp(param, "mailbox_command") == 0 ? pfconf_get_raw(agent.cfg, param)
+							 : pfconf_get(agent.cfg, param);
+	return *value_r != NULL && **value_r != '\0';
+}
+
 /* deliver_mailbox - the user's own mailbox, in the order local(8) documents */
 static void deliver_mailbox(struct top *t, const struct level *lv, const struct parts *p,
 			    const struct who *u)
 {
-	const char *mtransport = pfconf_get(agent.cfg, "mailbox_transport");
-	const char *mcommand = pfconf_get_raw(agent.cfg, "mailbox_command");
+	const char *mtransport, *mcommand;
 	const char *home_mailbox = pfconf_get(agent.cfg, "home_mailbox");
 	const char *spool = pfconf_get(agent.cfg, "mail_spool_directory");
 	struct mbox_job j;
@@ -652,11 +731,17 @@ static void deliver_mailbox(struct top *t, const struct level *lv, const struct 
 	const char *error;
 	char *path, *key;
 
-	if (*mtransport) {
+	switch (pick(t, lv, "mailbox_transport_maps", "mailbox_transport", p, &mtransport)) {
+	case -1:
+		return;
+	case 1:
 		pass_deliver("mailbox_transport", mtransport, lv, t, &r);
 		return;
 	}
-	if (mcommand != NULL && *mcommand) {
+	switch (pick(t, lv, "mailbox_command_maps", "mailbox_command", p, &mcommand)) {
+	case -1:
+		return;
+	case 1:
 		deliver_command(t, lv, u, mcommand);
 		return;
 	}
@@ -695,15 +780,17 @@ static void deliver_mailbox(struct top *t, const struct level *lv, const struct 
 /* unknown_user - fallback_transport, luser_relay, or the bounce */
 static void unknown_user(struct top *t, const struct level *lv, const struct parts *p)
 {
-	const char *fallback = pfconf_get(agent.cfg, "fallback_transport");
-	const char *mtransport = pfconf_get(agent.cfg, "mailbox_transport");
+	const char *fallback, *mtransport;
 	const char *luser = pfconf_get(agent.cfg, "luser_relay");
 	struct dres r;
+	int found;
 
-	if (*mtransport) {
-		pass_deliver("mailbox_transport", mtransport, lv, t, &r);
-	} else if (*fallback) {
-		pass_deliver("fallback_transport", fallback, lv, t, &r);
+	if ((found = pick(t, lv, "mailbox_transport_maps", "mailbox_transport", p, &mtransport)) != 0) {
+		if (found > 0)
+			pass_deliver("mailbox_transport", mtransport, lv, t, &r);
+	} else if ((found = pick(t, lv, "fallback_transport_maps", "fallback_transport", p, &fallback)) != 0) {
+		if (found > 0)
+			pass_deliver("fallback_transport", fallback, lv, t, &r);
 	} else if (*luser && lv->depth < MAX_DEPTH) {
 		struct expand_attrs a = { p->user, "", "", p->local, p->ext ? p->ext : "", p->domain,
 					  lv->addr, lv->sender, p->ext ? p->delim : "" };

@@ -255,10 +255,6 @@ static void post_jail(struct daemon *d)
 	if (pfconf_get_int(d->cfg, "mailbox_size_limit") != 0
 	    && pfconf_get_int(d->cfg, "mailbox_size_limit") < pfconf_get_int(d->cfg, "message_size_limit"))
 		msg_fatal("main.cf configuration error: mailbox_size_limit is smaller than message_size_limit");
-	if (*pfconf_get(d->cfg, "mailbox_command_maps") || *pfconf_get(d->cfg, "mailbox_transport_maps")
-	    || *pfconf_get(d->cfg, "fallback_transport_maps"))
-		msg_warn("mailbox_command_maps, mailbox_transport_maps and fallback_transport_maps are not "
-			 "supported yet -- ignored");
 	if (geteuid() != 0)
 		msg_info("not running as root: deliveries are possible only as uid %d", (int)geteuid());
 }

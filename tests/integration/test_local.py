@@ -705,6 +705,20 @@ class TestLocal(LocalTest):
         dp = pwd.getpwnam("nobody" if ROOT else pctest.current_user()).pw_uid
         self.assertEqual(self.read(out).strip(), str(dp))
 
+    def test_per_user_maps(self):
+        u = self.user()
+        out = os.path.join(self.out_dir, "bymap")
+        self.config("mailbox_command_maps = inline:{ {%s = cat > %s} }\n"
+                    "fallback_transport_maps = inline:{ {nobody-here = lmtp:unix:private/x} }\n"
+                    % (u.name, out))
+        _, ans = self.deliver(["%s@test.example" % u.name, "nobody-here@test.example",
+                               "stranger@test.example"])
+        self.assertEqual((ans[0]["status"], ans[0]["reason"]), ("sent", "delivered to command: cat > %s" % out))
+        self.assertIn("Subject: test", self.read(out))
+        self.assertEqual(ans[1]["status"], "deferred", ans[1])
+        self.assertIn("cannot hand off to private/lmtp", ans[1]["reason"])
+        self.assertEqual(ans[2]["reason"], 'unknown user: "stranger"')
+
 
 if __name__ == "__main__":
     unittest.main()
