@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "config/pfconf.h"
+#include "core/hash.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/safe_file.h"
@@ -36,6 +37,7 @@
 #define MAX_DEPTH	20		/* nested expansions of one recipient */
 #define FILE_MAX	(1024 * 1024)	/* .forward / :include: size */
 #define MAX_ITEMS	1000		/* items of one expansion list */
+#define MAX_SEEN	100000		/* duplicate filter entries per recipient */
 
 /* the recipient split the way local(8) looks it up */
 struct parts {
@@ -179,12 +181,11 @@ static void finish(struct top *t, const struct level *lv, const struct dres *r)
 /* seen_before - duplicate filter over final destinations and expansions */
 static int seen_before(struct top *t, const char *key)
 {
-	size_t i;
-
-	for (i = 0; i < t->seen.n; i++)
-		if (strcmp(t->seen.v[i], key) == 0)
-			return 1;
-	argv_add(&t->seen, key);
+	if (hash_lookup(t->seen, key) != NULL)
+		return 1;
+	if (hash_count(t->seen) >= MAX_SEEN)	/* bounded: later ones are not filtered */
+		return 0;
+	hash_insert(t->seen, key, t);
 	return 0;
 }
 
@@ -828,6 +829,20 @@ static int is_ancestor(const struct level *lv, const char *local)
 	return 0;
 }
 
+/* home_exists - the home directory is there (require_home_directory; e.g. not yet automounted) */
+static int home_exists(const struct who *u)
+{
+	struct stat st;
+
+	if (stat(u->home, &st) < 0)
+		return 0;
+	if (!S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;
+		return 0;
+	}
+	return 1;
+}
+
 /* looped - the message already carries Delivered-To: for this address */
 static int looped(const char *addr)
 {
@@ -887,8 +902,13 @@ static void deliver_addr(struct top *t, const struct level *lv)
 		parts_free(&p);
 		return;
 	}
-	if (cur.no_expand || !try_forward(t, &cur, &p, &u))
+	if (pfconf_get_bool(agent.cfg, "require_home_directory") && !home_exists(&u)) {
+		dres_set(&r, DS_DEFERRED, "4.3.0", "home directory %s of user %s: %s", u.home, u.name,
+			 strerror(errno));
+		finish(t, &cur, &r);
+	} else if (cur.no_expand || !try_forward(t, &cur, &p, &u)) {
 		deliver_mailbox(t, &cur, &p, &u);
+	}
 	who_free(&u);
 	parts_free(&p);
 }

@@ -23,6 +23,7 @@
 #include "core/buf.h"
 #include "ipc/delivery.h"
 
+struct hash;
 struct pfconf;
 struct qfile;
 struct resolver;
@@ -146,7 +147,7 @@ struct top {
 	const char *orcpt, *notify;	/* "" when absent */
 	struct dres res;	/* aggregate */
 	int ndone;		/* final deliveries logged */
-	struct argv seen;	/* addresses delivered in this expansion (dup filter) */
+	struct hash *seen;	/* destinations and addresses of this expansion (dup filter) */
 };
 
 /* the agent (one per process) */
@@ -160,6 +161,7 @@ struct agent {
 	/* mailbox_delivery_lock and friends */
 	int lock_dotlock, lock_fcntl;
 	long long lock_attempts, lock_delay, stale_lock;
+	int strict_owner;	/* strict_mailbox_ownership */
 };
 
 extern struct agent agent;

@@ -47,6 +47,7 @@
 #include <unistd.h>
 
 #include "config/pfconf.h"
+#include "core/hash.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/stream.h"
@@ -129,7 +130,7 @@ static struct top *make_tops(struct delivery_request *req)
 		tops[i].orig = *r->orig ? r->orig : r->address;
 		tops[i].orcpt = r->orcpt;
 		tops[i].notify = r->notify;
-		argv_init(&tops[i].seen);
+		tops[i].seen = hash_create(16);
 	}
 	return tops;
 }
@@ -212,7 +213,7 @@ static void serve(int fd, struct daemon *d)
 	delivery_end(s);
 done:
 	for (i = 0; tops != NULL && i < req.nrcpt; i++)
-		argv_deinit(&tops[i].seen);
+		hash_destroy(&tops[i].seen, NULL);
 	xfree(tops);
 	agent.msg = NULL;
 	msg_free(&m);
@@ -247,6 +248,7 @@ static void post_jail(struct daemon *d)
 	agent.lock_dotlock = list_has(PFCONF_NAME("mailbox_delivery_lock"), "dotlock");
 	agent.lock_fcntl = list_has(PFCONF_NAME("mailbox_delivery_lock"), "fcntl")
 			   || list_has(PFCONF_NAME("mailbox_delivery_lock"), "flock");
+	agent.strict_owner = pfconf_get_bool(d->cfg, "strict_mailbox_ownership");
 	agent.lock_attempts = pfconf_get_int(d->cfg, "deliver_lock_attempts");
 	agent.lock_delay = pfconf_get_time(d->cfg, "deliver_lock_delay");
 	agent.stale_lock = pfconf_get_time(d->cfg, "stale_lock_time");

@@ -699,7 +699,8 @@ class TestLocal(LocalTest):
 
     def test_root_commands_run_as_default_privs(self):
         out = os.path.join(self.out_dir, "rootcmd")
-        self.config("mailbox_command = id -u > %s\nforward_path = %s/$user\n" % (out, self.fwd_dir))
+        # (no .forward: unprivileged, reading root's would need root)
+        self.config("mailbox_command = id -u > %s\nforward_path =\n" % out)
         _, ans = self.deliver(["root@test.example"])
         self.assertEqual(ans[0]["status"], "sent", ans[0])
         dp = pwd.getpwnam("nobody" if ROOT else pctest.current_user()).pw_uid
@@ -719,6 +720,19 @@ class TestLocal(LocalTest):
         self.assertIn("cannot hand off to private/lmtp", ans[1]["reason"])
         self.assertEqual(ans[2]["reason"], 'unknown user: "stranger"')
 
+    def test_require_home_directory(self):
+        u = self.user()
+        if ROOT:
+            os.rmdir(u.home)
+        home = pwd.getpwnam(u.name).pw_dir     # unprivileged: the real one (only looked at)
+        self.config("require_home_directory = yes\nforward_path =\n")
+        _, ans = self.deliver(["%s@test.example" % u.name])
+        if os.path.isdir(home):
+            self.assertEqual(ans[0]["status"], "sent", ans[0])
+        else:
+            self.assertEqual(ans[0]["status"], "deferred", ans[0])
+            self.assertEqual(ans[0]["reason"], "home directory %s of user %s: No such file or directory"
+                             % (home, u.name))
 
 if __name__ == "__main__":
     unittest.main()
