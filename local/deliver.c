@@ -795,14 +795,21 @@ static void unknown_user(struct top *t, const struct level *lv, const struct par
 	} else if (*luser && lv->depth < MAX_DEPTH) {
 		struct expand_attrs a = { p->user, "", "", p->local, p->ext ? p->ext : "", p->domain,
 					  lv->addr, lv->sender, p->ext ? p->delim : "" };
-		char *target = expand_local(pfconf_get_raw(agent.cfg, "luser_relay"), &a, NULL);
+		char *target = expand_local(pfconf_get_raw(agent.cfg, "luser_relay"), &a,
+					    pfconf_get(agent.cfg, "forward_expansion_filter"));
 		struct level sub = *lv;
+		struct argv fwd;
 
+		/* one address, never a list or a command, whatever the local part holds */
 		sub.parent = lv;
 		sub.depth = lv->depth + 1;
 		sub.no_expand = 0;
 		sub.class = CLASS_NONE;
-		expand_list(t, &sub, target, 0);
+		argv_init(&fwd);
+		expand_address(t, &sub, target, &fwd);
+		if (fwd.n > 0)
+			forward_all(t, &sub, &fwd);
+		argv_deinit(&fwd);
 		xfree(target);
 	} else {
 		dres_set(&r, DS_BOUNCED, "5.1.1", "unknown user: \"%s\"", p->user);

@@ -696,6 +696,11 @@ class TestLocal(LocalTest):
         self.assertEqual(ans[0]["status"], "sent", ans[0])
         self.assertIn("Delivered-To: %s+stranger@test.example" % u.name,
                       self.read(os.path.join(self.spool_dir, u.name)))
+        # the local part cannot turn the relay address into a list or a command
+        _, ans = self.deliver(["|touch x,y@test.example"])
+        self.assertEqual(ans[0]["status"], "sent", ans[0])
+        self.assertIn("Delivered-To: \"%s+_touch_x,y\"@test.example" % u.name,
+                      self.read(os.path.join(self.spool_dir, u.name)))
 
     def test_root_commands_run_as_default_privs(self):
         out = os.path.join(self.out_dir, "rootcmd")
