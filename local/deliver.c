@@ -557,7 +557,11 @@ static int try_alias(struct top *t, const struct level *lv, const struct parts *
 	}
 	owner = xasprintf("owner-%s", p->user);
 	if (strncmp(p->user, "owner-", 6) != 0 && alias_lookup(owner, &owner_value, &owhich) == 1) {
-		owner_addr = xasprintf("%s@%s", owner, pfconf_get(agent.cfg, "myorigin"));
+		if (pfconf_get_bool(agent.cfg, "expand_owner_alias") && strchr(owner_value, ',') == NULL
+		    && *owner_value != '|' && *owner_value != '/' && *owner_value != ':')
+			owner_addr = qualify(owner_value);	/* the owner's one address */
+		else
+			owner_addr = xasprintf("%s@%s", owner, pfconf_get(agent.cfg, "myorigin"));
 		sub.sender = owner_addr;
 	}
 	sub.privs = &privs;

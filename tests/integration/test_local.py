@@ -591,6 +591,14 @@ class TestLocal(LocalTest):
         self.assertEqual(ans[0]["status"], "sent", ans[0])
         self.assertIn("Return-Path: <owner-list@test.example>\n", self.read(os.path.join(self.spool_dir, u.name)))
 
+    def test_expand_owner_alias(self):
+        u = self.user()
+        self.write_aliases("list: %s\nowner-list: listboss\n" % u.name)
+        self.config("expand_owner_alias = yes\n")
+        _, ans = self.deliver(["list@test.example"])
+        self.assertEqual(ans[0]["status"], "sent", ans[0])
+        self.assertIn("Return-Path: <listboss@test.example>\n", self.read(os.path.join(self.spool_dir, u.name)))
+
     def test_alias_loop_and_self_reference(self):
         u = self.user()
         self.write_aliases("a: b\nb: a, %s\n%s: %s\n" % (u.name, u.name, u.name))
