@@ -746,6 +746,20 @@ class TestLocal(LocalTest):
             self.assertEqual(ans[0]["status"], "deferred", ans[0])
             self.assertEqual(ans[0]["reason"], "home directory %s of user %s: No such file or directory"
                              % (home, u.name))
+    def test_continued_lines_and_big_message(self):
+        u = self.user()
+        self.config("")
+        qid = random_id()
+        recs = qfile.message("sender@ext.example", ["%s@test.example" % u.name], "Subject: parts\n\n")
+        body = [("l", "first "), ("l", "second "), ("L", "third"), ("L", "x" * 200000)]
+        recs = recs[:-1] + body + recs[-1:]
+        qfile.write(os.path.join(self.inst.spool, "active", qid), recs)
+        ans = self.talk([("queue_id", qid), ("queue_file", "active/" + qid), ("sender", "sender@ext.example"),
+                         ("rcpt", "%s@test.example" % u.name)])
+        self.assertEqual(ans[0]["status"], "sent", ans[0])
+        text = self.read(os.path.join(self.spool_dir, u.name))
+        self.assertIn("\n\nfirst second third\n" + "x" * 200000 + "\n\n", text)
+
 
 if __name__ == "__main__":
     unittest.main()
