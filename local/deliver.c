@@ -407,6 +407,29 @@ static char *qualify(const char *addr)
 	return xasprintf("%s@%s", addr, pfconf_get(agent.cfg, "myorigin"));
 }
 
+/* add_extension - "user@d" -> "user+ext@d" unless the local part already has one */
+static void add_extension(char **addr, const char *prop)
+{
+	const char *delims = pfconf_get(agent.cfg, "recipient_delimiter");
+	char *at = strrchr(*addr, '@'), *out;
+	size_t llen = at ? (size_t)(at - *addr) : strlen(*addr);
+
+	if (strcspn(*addr, delims) < llen)
+		return;
+	out = xasprintf("%.*s%s%s", (int)llen, *addr, prop, at ? at : "");
+	xfree(*addr);
+	*addr = out;
+}
+
+/* propagate - the extension to carry into an expansion of class kind, or NULL */
+static const char *propagate(const struct parts *p, const char *kind, char *buf, size_t size)
+{
+	if (p->ext == NULL || !list_has(PFCONF_NAME("propagate_unmatched_extensions"), kind))
+		return NULL;
+	snprintf(buf, size, "%s%s", p->delim, p->ext);
+	return buf;
+}
+
 /* expand_address - a local address recursively, anything else into fwd */
 static void expand_address(struct top *t, const struct level *lv, const char *item,
 			   struct argv *fwd)
@@ -422,6 +445,8 @@ static void expand_address(struct top *t, const struct level *lv, const char *it
 		item++;
 	}
 	addr = qualify(item);
+	if (lv->prop != NULL)
+		add_extension(&addr, lv->prop);
 	c = resolve_address(agent.resolver, addr, &final, &error);
 	if (c == RESOLVE_ERROR) {
 		struct dres r;
@@ -532,6 +557,8 @@ static int try_alias(struct top *t, const struct level *lv, const struct parts *
 	struct stat st;
 	char *copy, *owner, *owner_addr = NULL;
 	int r = p->ext != NULL ? alias_lookup(p->local, &value, &which) : 0;
+	int unmatched = r == 0 && p->ext != NULL;
+	char ext[ADDR_MAX + 2];
 	struct dres res;
 
 	if (r == 0)
@@ -566,6 +593,7 @@ static int try_alias(struct top *t, const struct level *lv, const struct parts *
 	}
 	sub.privs = &privs;
 	sub.class = CLASS_ALIAS;
+	sub.prop = unmatched ? propagate(p, "alias", ext, sizeof(ext)) : NULL;
 	sub.parent = lv;
 	sub.depth = lv->depth + 1;
 	expand_list(t, &sub, copy, 0);
@@ -608,7 +636,12 @@ static int try_forward(struct top *t, const struct level *lv, const struct parts
 				done = 1;
 			} else if (r.status == DS_SENT && content.len > 0) {
 				struct level sub = *lv;
+				char ext[ADDR_MAX + 2];
+				size_t n = strlen(path), e = p->ext ? strlen(p->ext) : 0;
 
+				/* the plain .forward for user+ext: the extension is unmatched */
+				if (p->ext != NULL && (n <= e || strcmp(path + n - e, p->ext) != 0))
+					sub.prop = propagate(p, "forward", ext, sizeof(ext));
 				sub.privs = u;
 				sub.class = CLASS_FORWARD;
 				sub.parent = lv;

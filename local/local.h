@@ -137,6 +137,7 @@ struct level {
 	int depth;
 	const struct level *parent;
 	int no_expand;		/* "\user": mailbox only */
+	const char *prop;	/* "+ext" to add to expanded addresses (propagate_unmatched_extensions) */
 };
 
 /* one recipient of the request */

@@ -760,6 +760,15 @@ class TestLocal(LocalTest):
         text = self.read(os.path.join(self.spool_dir, u.name))
         self.assertIn("\n\nfirst second third\n" + "x" * 200000 + "\n\n", text)
 
+    def test_propagate_unmatched_extensions(self):
+        u = self.user()
+        self.write_aliases("team: %s\n" % u.name)
+        self.config("propagate_unmatched_extensions = canonical, virtual, alias\n")
+        _, ans = self.deliver(["team+news@test.example"])
+        self.assertEqual(ans[0]["status"], "sent", ans[0])
+        self.assertIn("Delivered-To: %s+news@test.example\n" % u.name,
+                      self.read(os.path.join(self.spool_dir, u.name)))
+
 
 if __name__ == "__main__":
     unittest.main()
