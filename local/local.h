@@ -49,6 +49,7 @@ struct msg {
 	char *path;		/* $queue_directory/<queue_file> */
 	off_t size;		/* content bytes (LF line endings) */
 	struct argv delivered_to;	/* Delivered-To: header values, lower case */
+	struct argv client_env;	/* "CLIENT_ADDRESS=..." etc. from the queue file's attributes */
 };
 
 /* msg_load - read the envelope and the header facts from m->path; -1 + *error_r */

@@ -207,6 +207,7 @@ static void serve(int fd, struct daemon *d)
 	tops = make_tops(&req);
 	m.req = &req;
 	argv_init(&m.delivered_to);
+	argv_init(&m.client_env);
 	m.path = xasprintf("%s/%s", agent.queue_dir, req.queue_file);
 	agent.msg = &m;
 	deliver_all(s, tops, req.nrcpt);

@@ -173,17 +173,17 @@ class LocalTest(unittest.TestCase):
 
     # ---- the protocol ----
 
-    def queue(self, rcpts, content, sender="sender@ext.example", arrival=None):
+    def queue(self, rcpts, content, sender="sender@ext.example", arrival=None, attrs=None):
         qid = random_id()
         path = os.path.join(self.inst.spool, "active", qid)
-        qfile.write(path, qfile.message(sender, rcpts, content, arrival=arrival))
+        qfile.write(path, qfile.message(sender, rcpts, content, attrs=attrs, arrival=arrival))
         return qid
 
     def deliver(self, rcpts, content="Subject: test\n\nhello\n", sender="sender@ext.example",
-                orig=None, timeout=30):
+                orig=None, timeout=30, attrs=None):
         """Deliver rcpts (list of addresses); return (queue id, {index: answer})."""
         arrival = time.time() - 0.5
-        qid = self.queue(rcpts, content, sender, arrival)
+        qid = self.queue(rcpts, content, sender, arrival, attrs)
         req = [("queue_name", "active"), ("queue_id", qid), ("queue_file", "active/" + qid),
                ("sender", sender), ("arrival", "%.6f" % arrival), ("active", "%.6f" % (arrival + 0.2)),
                ("transport", "local"), ("nexthop", "test.example")]
@@ -394,7 +394,8 @@ class TestLocal(LocalTest):
     def test_alias_command(self):
         out = self.command_alias()
         self.config("")
-        qid, ans = self.deliver(["cmd+ext@test.example"])
+        qid, ans = self.deliver(["cmd+ext@test.example"],
+                                attrs={"client_addr": "192.0.2.7", "helo": "evil\x01helo"})
         self.assertEqual(ans[0]["status"], "sent", ans[0])
         self.assertEqual(ans[0]["reason"], "delivered to command: env > %s.env; cat > %s.msg" % (out, out))
         env = dict(l.split("=", 1) for l in self.read(out + ".env").splitlines() if "=" in l)
@@ -406,6 +407,8 @@ class TestLocal(LocalTest):
         self.assertEqual(env["PATH"], "/usr/bin:/bin")
         self.assertEqual(env["USER"], "nobody" if ROOT else pctest.current_user())
         self.assertNotIn("POSTCOTE_PREFIX", env)
+        self.assertEqual(env["CLIENT_ADDRESS"], "192.0.2.7")
+        self.assertEqual(env["CLIENT_HELO"], "evil_helo")
         msg = self.read(out + ".msg")
         self.assertRegex(msg, r"^From sender@ext.example  .*\nReturn-Path: <sender@ext.example>\n"
                          r"X-Original-To: cmd\+ext@test.example\nDelivered-To: cmd\+ext@test.example\n"
