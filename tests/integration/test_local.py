@@ -576,6 +576,22 @@ class TestLocal(LocalTest):
         self.assertIn("Subject: test", self.read(path))
         self.assertEqual(os.stat(path).st_uid, u.uid)
 
+    def test_command_groups(self):
+        """The command runs with the user's supplementary groups (resolved before the fork)."""
+        import grp
+        u = self.user()
+        if ROOT:
+            subprocess.run(["usermod", "-a", "-G", "mail", u.name], check=True)
+        out = os.path.join(self.out_dir, "groups")
+        self.config("mailbox_command = id -G > %s\n" % out)
+        _, ans = self.deliver(["%s@test.example" % u.name])
+        self.assertEqual(ans[0]["status"], "sent", ans[0])
+        groups = [int(g) for g in self.read(out).split()]
+        self.assertEqual(groups[0], u.gid)
+        if ROOT:
+            self.assertIn(grp.getgrnam("mail").gr_gid, groups)
+            self.assertNotIn(0, groups)
+
     def test_mailbox_transport_unavailable(self):
         u = self.user()
         self.config("mailbox_transport = lmtp:unix:private/dovecot-lmtp\n")
