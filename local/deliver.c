@@ -251,7 +251,7 @@ static void deliver_command(struct top *t, const struct level *lv, const struct 
 	struct dres r;
 	struct who wbuf, *w = &wbuf;
 	const char *error;
-	char *key = xasprintf("command:%s", cmd);
+	char *key = xasprintf("command:%s", cmd), *cwd;
 
 	if (seen_before(t, key)) {
 		xfree(key);
@@ -275,7 +275,14 @@ static void deliver_command(struct top *t, const struct level *lv, const struct 
 	j.local = p.local;
 	j.extension = p.ext ? p.ext : "";
 	j.domain = p.domain;
-	j.cwd = pfconf_get(agent.cfg, "command_execution_directory");
+	{
+		struct expand_attrs a = { j.user, w->home, w->shell, p.local, j.extension, p.domain,
+					  lv->addr, lv->sender, p.ext ? p.delim : "" };
+
+		cwd = expand_local(pfconf_get_raw(agent.cfg, "command_execution_directory"), &a,
+				   pfconf_get(agent.cfg, "command_expansion_filter"));
+	}
+	j.cwd = cwd;
 	j.time_limit = pfconf_get_time(agent.cfg, "command_time_limit");
 	j.limit = pfconf_get_int(agent.cfg, "mailbox_size_limit");
 	if (msg_open_content(agent.msg, &j.qf, &error) < 0) {
@@ -285,6 +292,7 @@ static void deliver_command(struct top *t, const struct level *lv, const struct 
 		qfile_close(&j.qf);
 	}
 	finish(t, lv, &r);
+	xfree(cwd);
 	parts_free(&p);
 	who_free(w);
 }
@@ -617,7 +625,8 @@ static int try_forward(struct top *t, const struct level *lv, const struct parts
 	int done = 0;
 
 	argv_init(&paths);
-	pfconf_list_split(pfconf_get_raw(agent.cfg, "forward_path"), &paths);
+	if (pfconf_get_raw(agent.cfg, "forward_path") != NULL)
+		pfconf_list_split(pfconf_get_raw(agent.cfg, "forward_path"), &paths);
 	buf_init(&content, FILE_MAX);
 	for (i = 0; i < paths.n && !done; i++) {
 		char *path = expand_local(paths.v[i], &a, pfconf_get(agent.cfg, "forward_expansion_filter"));
