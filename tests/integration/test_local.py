@@ -788,6 +788,20 @@ class TestLocal(LocalTest):
         self.assertIn("Delivered-To: %s+news@test.example\n" % u.name,
                       self.read(os.path.join(self.spool_dir, u.name)))
 
+    def test_dot_forward_with_extension(self):
+        u = self.user()
+        extra = "" if ROOT else \
+            "forward_path = %s/$user${recipient_delimiter}${extension}, %s/$user\n" % (self.fwd_dir, self.fwd_dir)
+        self.config(extra)
+        copy = os.path.join(self.out_dir, "ext-copy")
+        fwd = self.forward_file(u) + "+lists"
+        with open(fwd, "w") as f:
+            f.write("%s\n" % copy)
+        os.chown(fwd, u.uid, u.gid)
+        _, ans = self.deliver(["%s+lists@test.example" % u.name, "%s+other@test.example" % u.name])
+        self.assertEqual((ans[0]["status"], ans[0]["reason"]), ("sent", "delivered to file: %s" % copy))
+        self.assertEqual((ans[1]["status"], ans[1]["reason"]), ("sent", "delivered to mailbox"))
+
 
 if __name__ == "__main__":
     unittest.main()
