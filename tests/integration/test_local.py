@@ -122,7 +122,7 @@ class LocalTest(unittest.TestCase):
     def cleanup(self):
         self.inst.stop()
         for u in self.users:
-            subprocess.run(["userdel", u.name], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            pctest.remove_user(u.name)
 
     # ---- configuration ----
 
@@ -159,16 +159,9 @@ class LocalTest(unittest.TestCase):
         if not ROOT:
             name = pctest.current_user()
             return User(name, os.path.join(self.tmp, "home", name))
-        name = "pct%06x" % random.getrandbits(24)
-        home = os.path.join(self.tmp, "home", name)
-        r = subprocess.run(["useradd", "-M", "-d", home, "-s", "/usr/sbin/nologin", name],
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        self.assertEqual(r.returncode, 0, "useradd failed: %s" % r.stdout)
+        name, home, _, _ = pctest.make_user(self.tmp)
         u = User(name, home)
         self.users.append(u)
-        os.makedirs(home)
-        os.chown(home, u.uid, u.gid)
-        os.chmod(home, 0o755)
         return u
 
     # ---- the protocol ----
