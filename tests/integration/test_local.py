@@ -795,6 +795,14 @@ class TestLocal(LocalTest):
         self.assertEqual((ans[0]["status"], ans[0]["reason"]), ("sent", "delivered to file: %s" % copy))
         self.assertEqual((ans[1]["status"], ans[1]["reason"]), ("sent", "delivered to mailbox"))
 
+    def test_null_sender(self):
+        u = self.user()
+        self.config("")
+        _, ans = self.deliver(["%s@test.example" % u.name], sender="")
+        self.assertEqual(ans[0]["status"], "sent", ans[0])
+        text = self.read(os.path.join(self.spool_dir, u.name))
+        self.assertRegex(text, r"^From MAILER-DAEMON  .*\nReturn-Path: <>\n")
+
 
 if __name__ == "__main__":
     unittest.main()
