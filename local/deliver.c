@@ -778,14 +778,14 @@ static void deliver_mailbox(struct top *t, const struct level *lv, const struct 
 	const char *error;
 	char *path, *key;
 
-	switch (pick(t, lv, "mailbox_transport_maps", "mailbox_transport", p, &mtransport)) {
+	switch (pick(t, lv, PFCONF_NAME("mailbox_transport_maps"), PFCONF_NAME("mailbox_transport"), p, &mtransport)) {
 	case -1:
 		return;
 	case 1:
 		pass_deliver("mailbox_transport", mtransport, lv, t, &r);
 		return;
 	}
-	switch (pick(t, lv, "mailbox_command_maps", "mailbox_command", p, &mcommand)) {
+	switch (pick(t, lv, PFCONF_NAME("mailbox_command_maps"), PFCONF_NAME("mailbox_command"), p, &mcommand)) {
 	case -1:
 		return;
 	case 1:
@@ -832,10 +832,10 @@ static void unknown_user(struct top *t, const struct level *lv, const struct par
 	struct dres r;
 	int found;
 
-	if ((found = pick(t, lv, "mailbox_transport_maps", "mailbox_transport", p, &mtransport)) != 0) {
+	if ((found = pick(t, lv, PFCONF_NAME("mailbox_transport_maps"), PFCONF_NAME("mailbox_transport"), p, &mtransport)) != 0) {
 		if (found > 0)
 			pass_deliver("mailbox_transport", mtransport, lv, t, &r);
-	} else if ((found = pick(t, lv, "fallback_transport_maps", "fallback_transport", p, &fallback)) != 0) {
+	} else if ((found = pick(t, lv, PFCONF_NAME("fallback_transport_maps"), PFCONF_NAME("fallback_transport"), p, &fallback)) != 0) {
 		if (found > 0)
 			pass_deliver("fallback_transport", fallback, lv, t, &r);
 	} else if (*luser && lv->depth < MAX_DEPTH) {
