@@ -778,14 +778,16 @@ static void deliver_mailbox(struct top *t, const struct level *lv, const struct 
 	const char *error;
 	char *path, *key;
 
-	switch (pick(t, lv, PFCONF_NAME("mailbox_transport_maps"), PFCONF_NAME("mailbox_transport"), p, &mtransport)) {
+	switch (pick(t, lv, PFCONF_NAME("mailbox_transport_maps"), PFCONF_NAME("mailbox_transport"), p,
+		     &mtransport)) {
 	case -1:
 		return;
 	case 1:
 		pass_deliver("mailbox_transport", mtransport, lv, t, &r);
 		return;
 	}
-	switch (pick(t, lv, PFCONF_NAME("mailbox_command_maps"), PFCONF_NAME("mailbox_command"), p, &mcommand)) {
+	switch (pick(t, lv, PFCONF_NAME("mailbox_command_maps"), PFCONF_NAME("mailbox_command"), p,
+		     &mcommand)) {
 	case -1:
 		return;
 	case 1:
@@ -830,14 +832,19 @@ static void unknown_user(struct top *t, const struct level *lv, const struct par
 	const char *fallback, *mtransport;
 	const char *luser = pfconf_get(agent.cfg, "luser_relay");
 	struct dres r;
-	int found;
+	int mt, fb = 0;
 
-	if ((found = pick(t, lv, PFCONF_NAME("mailbox_transport_maps"), PFCONF_NAME("mailbox_transport"), p, &mtransport)) != 0) {
-		if (found > 0)
-			pass_deliver("mailbox_transport", mtransport, lv, t, &r);
-	} else if ((found = pick(t, lv, PFCONF_NAME("fallback_transport_maps"), PFCONF_NAME("fallback_transport"), p, &fallback)) != 0) {
-		if (found > 0)
-			pass_deliver("fallback_transport", fallback, lv, t, &r);
+	mt = pick(t, lv, PFCONF_NAME("mailbox_transport_maps"), PFCONF_NAME("mailbox_transport"), p,
+		  &mtransport);
+	if (mt == 0)
+		fb = pick(t, lv, PFCONF_NAME("fallback_transport_maps"), PFCONF_NAME("fallback_transport"),
+			  p, &fallback);
+	if (mt < 0 || fb < 0) {
+		/* a table error: pick() deferred the recipient */
+	} else if (mt > 0) {
+		pass_deliver("mailbox_transport", mtransport, lv, t, &r);
+	} else if (fb > 0) {
+		pass_deliver("fallback_transport", fallback, lv, t, &r);
 	} else if (*luser && lv->depth < MAX_DEPTH) {
 		struct expand_attrs a = { p->user, "", "", p->local, p->ext ? p->ext : "", p->domain,
 					  lv->addr, lv->sender, p->ext ? p->delim : "" };

@@ -803,6 +803,18 @@ class TestLocal(LocalTest):
         text = self.read(os.path.join(self.spool_dir, u.name))
         self.assertRegex(text, r"^From MAILER-DAEMON  .*\nReturn-Path: <>\n")
 
+    def test_broken_tables_defer(self):
+        u = self.user()
+        self.config("mailbox_transport_maps = hash:%s/missing\n" % self.tmp)
+        _, ans = self.deliver(["%s@test.example" % u.name, "stranger@test.example"])
+        for a in ans.values():
+            self.assertEqual((a["status"], a["reason"]), ("deferred", "mailbox_transport_maps lookup failure"))
+        self.config("alias_maps = hash:%s/missing\n" % self.tmp)
+        time.sleep(1)
+        _, ans = self.deliver(["%s@test.example" % u.name])
+        self.assertEqual((ans[0]["status"], ans[0]["reason"]), ("deferred", "alias database unavailable"))
+        self.inst.wait_log("is unavailable.")
+
 
 if __name__ == "__main__":
     unittest.main()
