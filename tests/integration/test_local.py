@@ -815,6 +815,24 @@ class TestLocal(LocalTest):
         self.assertEqual((ans[0]["status"], ans[0]["reason"]), ("deferred", "alias database unavailable"))
         self.inst.wait_log("is unavailable.")
 
+    def test_forward_through_the_real_cleanup(self):
+        """With the cleanup service in master.cf the forwarded copy lands in incoming/."""
+        if not os.path.exists(pctest.libexec("cleanup")):
+            self.fail("the cleanup service is not installed (needs the cleanup branch merged)")
+        self.inst.write_master_cf(MASTER_CF + "cleanup unix n - n - 0 cleanup\n")
+        self.write_aliases("ext: someone@far.example\n")
+        self.config("")
+        qid, ans = self.deliver(["ext@test.example"], sender="orig@ext.example")
+        self.assertEqual(ans[0]["status"], "sent", ans[0])
+        m = re.match(r"^forwarded as ([0-9A-F]+)$", ans[0]["reason"])
+        self.assertTrue(m, ans[0])
+        new = os.path.join(self.inst.spool, "incoming", m.group(1))
+        pctest.wait_for(lambda: os.path.exists(new), 10, what="the forwarded queue file")
+        recs = qfile.read(new)
+        self.assertEqual(qfile.values(recs, "S"), ["orig@ext.example"])
+        self.assertIn("someone@far.example", qfile.values(recs, "R"))
+        self.assertIn(b"Delivered-To: ext@test.example\n", qfile.content(recs))
+
 
 if __name__ == "__main__":
     unittest.main()
