@@ -7,7 +7,8 @@
  * here recursively (depth-bounded, with a duplicate filter); other ones
  * are forwarded as a new message through cleanup (forward.c).
  *
- * Every final delivery runs in a child as its owner (run_as) and is logged
+ * Every final delivery runs as its owner (run_as_euid for mailboxes and
+ * files, run_as's child for commands) and is logged
  * once with log_delivery(), which also folds its result into the
  * request recipient's answer (the worst result wins).
  */
@@ -333,7 +334,7 @@ static void deliver_file(struct top *t, const struct level *lv, const struct who
 	if (msg_open_content(agent.msg, &j.qf, &error) < 0) {
 		dres_set(&r, DS_DEFERRED, "4.3.0", "cannot read queue file: %s", error);
 	} else {
-		run_as(w, mailbox_deliver, &j, &r, NULL, 0);
+		run_as_euid(w, mailbox_deliver, &j, &r, NULL, 0);
 		qfile_close(&j.qf);
 	}
 	finish(t, lv, &r);
@@ -350,7 +351,7 @@ static void deliver_include(struct top *t, const struct level *lv, const char *p
 	struct buf content;
 
 	buf_init(&content, FILE_MAX);
-	run_as(lv->privs, read_file, &j, &r, &content, FILE_MAX);
+	run_as_euid(lv->privs, read_file, &j, &r, &content, FILE_MAX);
 	if (r.status != DS_SENT) {
 		char *why = xstrdup(r.reason);
 
@@ -634,7 +635,7 @@ static int try_forward(struct top *t, const struct level *lv, const struct parts
 
 		if (*path == '/') {
 			buf_reset(&content);
-			run_as(u, read_file, &j, &r, &content, FILE_MAX);
+			run_as_euid(u, read_file, &j, &r, &content, FILE_MAX);
 			if (r.status == DS_DEFERRED) {
 				char *why = xstrdup(r.reason);
 
@@ -816,7 +817,7 @@ static void deliver_mailbox(struct top *t, const struct level *lv, const struct 
 		if (msg_open_content(agent.msg, &j.qf, &error) < 0) {
 			dres_set(&r, DS_DEFERRED, "4.3.0", "cannot read queue file: %s", error);
 		} else {
-			run_as(&w, mailbox_deliver, &j, &r, NULL, 0);
+			run_as_euid(&w, mailbox_deliver, &j, &r, NULL, 0);
 			qfile_close(&j.qf);
 		}
 		finish(t, lv, &r);

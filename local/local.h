@@ -119,6 +119,16 @@ int who_lookup_name(const char *name, struct who *w);
 typedef void run_fn(void *ctx, struct dres *res, struct buf *out);
 void run_as(const struct who *w, run_fn *fn, void *ctx, struct dres *res, struct buf *out,
 	    size_t max);
+/*
+ * run_as_euid - run fn in this process with the effective uid/gid (and
+ * groups) of w, then return to root, as Postfix's local does for mailbox
+ * and file work: no fork per delivery.  fn must release what it acquires.
+ * The real and saved uid stay root, so the recipient can neither signal
+ * nor trace the process (and the kernel marks it non-dumpable); work that
+ * runs other programs (commands) must use run_as(), which drops all ids.
+ */
+void run_as_euid(const struct who *w, run_fn *fn, void *ctx, struct dres *res, struct buf *out,
+		 size_t max);
 
 /* ---- the expansion ---- */
 
