@@ -183,20 +183,21 @@ void run_as_euid(const struct who *w, run_fn *fn, void *ctx, struct dres *res, s
 		 size_t max)
 {
 	struct buf local_out;
-	gid_t *groups;
-	int ngroups = 1, root = geteuid() == 0;
+	int root = geteuid() == 0;
 
-	if (who_groups(w, &groups, &ngroups, res) < 0)
+	if (!root && (w->uid != geteuid() || w->gid != getegid())) {
+		/* not root: only our own identity is possible (docs/local.md) */
+		dres_set(res, DS_DEFERRED, "4.3.0", "cannot switch to uid %d: %s", (int)w->uid,
+			 strerror(EPERM));
 		return;
-	if (root && (setgroups((size_t)ngroups, groups) < 0 || setegid(w->gid) < 0
-		     || seteuid(w->uid) < 0)) {
+	}
+	/* the primary group only, as Postfix's local: no group database lookup per delivery */
+	if (root && (setgroups(1, &w->gid) < 0 || setegid(w->gid) < 0 || seteuid(w->uid) < 0)) {
 		dres_set(res, DS_DEFERRED, "4.3.0", "cannot switch to uid %d: %s", (int)w->uid,
 			 strerror(errno));
 		back_to_root();
-		xfree(groups);
 		return;
 	}
-	xfree(groups);
 	buf_init(&local_out, max);	/* the same cap as through run_as's pipe */
 	fn(ctx, res, &local_out);
 	if (root)

@@ -120,8 +120,8 @@ typedef void run_fn(void *ctx, struct dres *res, struct buf *out);
 void run_as(const struct who *w, run_fn *fn, void *ctx, struct dres *res, struct buf *out,
 	    size_t max);
 /*
- * run_as_euid - run fn in this process with the effective uid/gid (and
- * groups) of w, then return to root, as Postfix's local does for mailbox
+ * run_as_euid - run fn in this process with the effective uid and primary
+ * gid of w (no supplementary groups, as Postfix), then return to root, as Postfix's local does for mailbox
  * and file work: no fork per delivery.  fn must release what it acquires.
  * The real and saved uid stay root, so the recipient can neither signal
  * nor trace the process (and the kernel marks it non-dumpable); work that
