@@ -38,6 +38,8 @@ struct qfile;
 /* ---- tables ---- */
 
 /* a list of type:name tables from one parameter (a table that failed to open stays as an error) */
+struct resolver;
+
 struct maplist {
 	char *param;		/* "canonical_maps", for log lines */
 	size_t n;
@@ -46,21 +48,11 @@ struct maplist {
 	char **errors;		/* open error of a NULL entry */
 };
 
-/* a Postfix domain list (mydestination style): names, .parent, !negation, /file, type:table */
-struct domlist {
-	struct argv items;	/* names (lower case), "!name", ".name" */
-	struct maplist tables;
-	int parents;		/* plain names also match subdomains (parent_domain_matches_subdomains) */
-};
-
 struct maplist *maplist_open(struct pfconf *cfg, const char *param);
 /* maplist_find - first value for key in any table: MAP_FOUND/MAP_NOTFOUND/MAP_ERROR */
 int maplist_find(struct maplist *ml, const char *key, int fixed_only, const char **value_r,
 		 const char **error_r);
 int maplist_empty(const struct maplist *ml);
-void domlist_init(struct domlist *dl, struct pfconf *cfg, const char *param, const char *value);
-/* domlist_match - 1 match, 0 no match, -1 table error */
-int domlist_match(struct domlist *dl, const char *domain, const char **error_r);
 
 /* ---- configuration ---- */
 
@@ -77,8 +69,7 @@ struct cleanup_conf {
 	const char *always_bcc;
 	unsigned canon_classes, send_canon_classes, rcpt_canon_classes, masq_classes;
 	struct argv masq_domains;
-	struct domlist masq_except;	/* local parts, matched as a domain list (names, tables) */
-	struct domlist local_domains;	/* mydestination + myorigin + inet/proxy interfaces */
+	struct resolver *resolver;	/* mydestination and interface literals (lib/mail), masquerade_exceptions */
 	const char *myhostname, *myorigin, *mydomain, *mail_name, *undisclosed;
 	const char *remote_header_rewrite_domain, *recipient_delimiter, *header_from_format;
 	long long header_size_limit, hopcount_limit, line_length_limit, message_size_limit;

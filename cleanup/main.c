@@ -61,6 +61,7 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "daemon/daemon.h"
+#include "mail/resolve.h"
 
 static struct cleanup_conf conf;
 
@@ -112,28 +113,6 @@ static void unescape(struct buf *out, const char *s)
 			buf_append_c(out, *++s);
 		}
 	}
-}
-
-/* local_domains - the domains a bare "user" lookup applies to */
-static void local_domains(struct cleanup_conf *cf, struct pfconf *cfg)
-{
-	struct argv *ifs;
-	char *value;
-	struct buf b;
-
-	buf_init(&b, 0);
-	buf_printf(&b, "%s, %s", pfconf_get(cfg, "mydestination"), pfconf_get(cfg, "myorigin"));
-	for (int k = 0; k < 2; k++) {
-		ifs = pfconf_get_list(cfg, k == 0 ? PFCONF_NAME("inet_interfaces") : PFCONF_NAME("proxy_interfaces"));
-		for (size_t i = 0; i < ifs->n; i++)
-			if (strcmp(ifs->v[i], "all") != 0 && strcmp(ifs->v[i], "loopback-only") != 0)
-				buf_printf(&b, ", [%s]", ifs->v[i]);
-		argv_destroy(&ifs);
-	}
-	value = buf_steal(&b);
-	buf_deinit(&b);
-	domlist_init(&cf->local_domains, cfg, "mydestination", value);
-	xfree(value);
 }
 
 void cleanup_conf_init(struct cleanup_conf *cf, struct pfconf *cfg)
@@ -190,9 +169,8 @@ void cleanup_conf_init(struct cleanup_conf *cf, struct pfconf *cfg)
 	for (size_t i = 0; i < masq->n; i++)
 		argv_add(&cf->masq_domains, masq->v[i]);
 	argv_destroy(&masq);
-	domlist_init(&cf->masq_except, cfg, "masquerade_exceptions",
-		     pfconf_get(cfg, "masquerade_exceptions"));
-	local_domains(cf, cfg);
+	cf->resolver = resolver_create(cfg);
+	resolver_preopen(cf->resolver);		/* before the chroot */
 	cf->canonical = maplist_open(cfg, PFCONF_NAME("canonical_maps"));
 	cf->send_canonical = maplist_open(cfg, PFCONF_NAME("sender_canonical_maps"));
 	cf->rcpt_canonical = maplist_open(cfg, PFCONF_NAME("recipient_canonical_maps"));

@@ -31,10 +31,12 @@
 #include <strings.h>
 
 #include "cleanup.h"
+#include "config/pfconf.h"
 #include "core/hash.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "hdr_addr.h"
+#include "mail/resolve.h"
 #include "maps/maps.h"
 
 #define MAP11_MAX_RECURSION 10
@@ -66,13 +68,13 @@ static int is_local(struct cleanup *c, const char *domain)
 
 	if (*domain == '\0' || strcasecmp(domain, c->cf->myorigin) == 0)
 		return 1;
-	if ((r = domlist_match(&c->cf->local_domains, domain, &error)) < 0) {
+	if ((r = resolve_domain_class(c->cf->resolver, domain, &error)) == RESOLVE_ERROR) {
 		msg_warn("%s: mydestination lookup problem for %s -- message not accepted, try again later: %s",
 			 c->queue_id, domain, error);
 		c->errs |= CLEANUP_ERR_WRITE;
 		return 0;
 	}
-	return r;
+	return r == RESOLVE_LOCAL;
 }
 
 struct lookup {
@@ -216,8 +218,7 @@ void rewrite_masq(struct cleanup *c, char **addr)
 	domain = at + 1;
 	dlen = strlen(domain);
 	local = xstrndup(*addr, (size_t)(at - *addr));
-	r = c->cf->masq_except.items.n + c->cf->masq_except.tables.n > 0
-		? domlist_match(&c->cf->masq_except, local, &error) : 0;
+	r = resolve_list_match(c->cf->resolver, PFCONF_NAME("masquerade_exceptions"), local, &error);
 	xfree(local);
 	if (r != 0)
 		return;

@@ -89,21 +89,6 @@ static enum bare_lf_mode bare_lf_mode(const char *value)
 	msg_fatal("invalid smtpd_forbid_bare_newline value: \"%s\"", value);
 }
 
-/*
- * warm_up - the resolver opens its tables on first use: use them once now,
- * before privileges are dropped and before a chroot hides the files.
- * Errors are reported when a real lookup fails.
- */
-static void warm_up(struct resolver *r)
-{
-	const char *err;
-
-	(void)resolve_domain_class(r, "warm-up.invalid", &err);
-	(void)resolve_domain_class(r, "[127.0.0.1]", &err);
-	(void)resolve_local_user(r, "postmaster", &err);
-	(void)resolve_list_match(r, "fast_flush_domains", "warm-up.invalid", &err);
-}
-
 /* pre_jail - read the configuration and open every table */
 static void pre_jail(struct daemon *d)
 {
@@ -156,7 +141,7 @@ static void pre_jail(struct daemon *d)
 	    netlist_create(cfg, "smtpd_forbid_bare_newline_exclusions",
 	                   pfconf_get(cfg, "smtpd_forbid_bare_newline_exclusions"));
 	conf.resolver = resolver_create(cfg);
-	warm_up(conf.resolver);
+	resolver_preopen(conf.resolver); /* before the privilege drop and chroot */
 	check_init(&conf);
 	d->ctx = &conf;
 }

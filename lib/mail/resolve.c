@@ -286,6 +286,40 @@ static int local_literal(struct resolver *r, const char *domain)
 	return 0;
 }
 
+/* preopen_list - open the tables and files of one list parameter */
+static void preopen_list(struct resolver *r, const char *param)
+{
+	struct argv *items = pfconf_get_list(r->cfg, param);
+	const char *error;
+	size_t i;
+
+	for (i = 0; i < items->n; i++) {
+		const char *item = items->v[i];
+
+		while (*item == '!')
+			item++;
+		if (*item == '/')
+			(void)get_file(r, item);
+		else if (is_table(item))
+			(void)get_map(r, item, &error);
+	}
+	argv_destroy(&items);
+}
+
+void resolver_preopen(struct resolver *r)
+{
+	static const char *const params[] = {
+		PFCONF_NAME("mydestination"), PFCONF_NAME("virtual_alias_domains"),
+		PFCONF_NAME("virtual_mailbox_domains"), PFCONF_NAME("relay_domains"),
+		PFCONF_NAME("transport_maps"), PFCONF_NAME("local_recipient_maps"),
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(params) / sizeof(params[0]); i++)
+		preopen_list(r, params[i]);
+	(void)local_literal(r, "[0.0.0.0]");	/* loads the interface addresses */
+}
+
 enum resolve_class resolve_domain_class(struct resolver *r, const char *domain,
 					const char **error_r)
 {

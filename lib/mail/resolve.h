@@ -39,6 +39,14 @@ enum resolve_class {
 };
 
 struct resolver *resolver_create(struct pfconf *cfg);
+/*
+ * resolver_preopen - open every table and /file the resolver's parameters
+ * name (and local interface addresses) now: call it before dropping
+ * privileges or entering a chroot, where the files may be out of reach.
+ * A table that cannot be opened now is retried at lookup time (and then
+ * reported as an error, so mail is deferred).
+ */
+void resolver_preopen(struct resolver *r);
 void resolver_destroy(struct resolver **rp);
 
 /*

@@ -28,6 +28,7 @@ class TestFuzz(unittest.TestCase):
         self.assertIn("fuzz_maps", r.stdout)
         self.assertIn("fuzz_qfile", r.stdout)
         self.assertIn("fuzz_ipc", r.stdout)
+        self.assertIn("fuzz_hdr_addr", r.stdout)
 
 
 if __name__ == "__main__":

@@ -131,12 +131,43 @@ static void test_local_users_and_errors(void)
 	pfconf_free(&cfg);
 }
 
+static void test_preopen_before_files_disappear(void)
+{
+	char dir[] = "/tmp/test_resolve.XXXXXX";
+	char *file, *setting;
+	const char *settings[3] = { "mydestination = example.com", NULL, NULL };
+	struct pfconf *cfg;
+	struct resolver *r;
+	const char *error;
+	FILE *fp;
+
+	T_ASSERT(mkdtemp(dir) != NULL);
+	file = xasprintf("%s/relay", dir);
+	fp = fopen(file, "w");
+	fputs("# relay domains\nrelay.example other.example\n", fp);
+	fclose(fp);
+	setting = xasprintf("relay_domains = %s", file);
+	settings[1] = setting;
+	cfg = make_cfg(settings);
+	r = resolver_create(cfg);
+	resolver_preopen(r);
+	unlink(file);		/* as if a chroot hid it */
+	rmdir(dir);
+	T_INTEQ((int)resolve_domain_class(r, "other.example", &error), RESOLVE_RELAY);
+	T_INTEQ((int)resolve_domain_class(r, "else.example", &error), RESOLVE_DEFAULT);
+	resolver_destroy(&r);
+	pfconf_free(&cfg);
+	xfree(setting);
+	xfree(file);
+}
+
 int main(void)
 {
 	static const struct test_case cases[] = {
 		TEST(test_classes_and_tricks),
 		TEST(test_transports),
 		TEST(test_local_users_and_errors),
+		TEST(test_preopen_before_files_disappear),
 	};
 	return test_run(cases, TEST_COUNT(cases));
 }
