@@ -96,6 +96,11 @@ static void pre_jail(struct daemon *d)
 
 	conf.cfg = cfg;
 	/* chrooted to the queue directory, its sockets are under "/" */
+	conf.service = xstrdup(d->service);
+	conf.conn_count_limit = (int)pfconf_get_int(cfg, "smtpd_client_connection_count_limit");
+	conf.conn_rate_limit = (int)pfconf_get_int(cfg, "smtpd_client_connection_rate_limit");
+	conf.limit_exceptions = netlist_create(cfg, "smtpd_client_event_limit_exceptions",
+					       pfconf_get(cfg, "smtpd_client_event_limit_exceptions"));
 	conf.queue_dir =
 	    xstrdup(d->chroot && geteuid() == 0 ? "" : pfconf_get(cfg, "queue_directory"));
 	conf.myhostname = xstrdup(pfconf_get(cfg, "myhostname"));

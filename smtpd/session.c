@@ -25,6 +25,7 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/stream.h"
+#include "ipc/anvil_client.h"
 #include "ipc/cleanup_client.h"
 #include "smtpd.h"
 
@@ -459,8 +460,48 @@ static void command_loop(struct session *ss)
 	stream_flush(ss->s);
 }
 
+/*
+ * anvil_admit - Postfix's connection count and rate limits through the
+ * anvil service; 0 to go on, -1 after the 421 (the client is dropped).
+ * The anvil connection stays open for the session: anvil releases the
+ * count when it closes, also when this process dies.  Without anvil the
+ * limits are skipped with a warning, as Postfix does.
+ */
+static int anvil_admit(struct session *ss, struct anvil_client **acp)
+{
+	struct smtpd_conf *cf = ss->cf;
+	struct anvil_reply r;
+	const char *error;
+	char ident[512];
+
+	*acp = NULL;
+	if ((cf->conn_count_limit <= 0 && cf->conn_rate_limit <= 0)
+	    || netlist_match(cf->limit_exceptions, ss->name, ss->addr) == 1)
+		return 0;
+	snprintf(ident, sizeof(ident), "%s:%s", cf->service, ss->addr);
+	if ((*acp = anvil_open(cf->queue_dir, &error)) == NULL
+	    || anvil_request(*acp, ANVIL_REQ_CONNECT, ident, &r, &error) < 0) {
+		msg_warn("connection limits not checked for %s: %s", ss->namaddr, error);
+		anvil_close(acp);
+		return 0;
+	}
+	if (cf->conn_count_limit > 0 && r.count > cf->conn_count_limit) {
+		msg_warn("Connection concurrency limit exceeded: %d from %s for service %s",
+			 r.count, ss->namaddr, cf->service);
+	} else if (cf->conn_rate_limit > 0 && r.rate > cf->conn_rate_limit) {
+		msg_warn("Connection rate limit exceeded: %d from %s for service %s",
+			 r.rate, ss->namaddr, cf->service);
+	} else {
+		return 0;
+	}
+	reply(ss, "421 4.7.0 %s Error: too many connections from %s", cf->myhostname, ss->addr);
+	stream_flush(ss->s);
+	return -1;
+}
+
 void session_run(struct smtpd_conf *cf, int fd)
 {
+	struct anvil_client *anvil;
 	struct session *ss = xcalloc(1, sizeof(*ss));
 
 	ss->cf = cf;
@@ -476,7 +517,9 @@ void session_run(struct smtpd_conf *cf, int fd)
 	msg_info("connect from %s", ss->namaddr);
 	ss->in_mynetworks = netlist_match(cf->mynetworks, ss->name, ss->addr) == 1;
 	ss->bare_lf_exempt = netlist_match(cf->bare_lf_exclusions, ss->name, ss->addr) == 1;
-	if (greet(ss) == 0)
+	if (anvil_admit(ss, &anvil) < 0)
+		ss->quit = 1;
+	else if (greet(ss) == 0)
 		command_loop(ss);
 	else if (!ss->quit)
 		msg_info("lost connection after CONNECT from %s", ss->namaddr);
@@ -488,5 +531,6 @@ void session_run(struct smtpd_conf *cf, int fd)
 	buf_deinit(&ss->line);
 	buf_deinit(&ss->bdat_line);
 	stream_destroy(&ss->s);
+	anvil_close(&anvil);
 	xfree(ss);
 }

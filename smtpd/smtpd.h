@@ -91,6 +91,10 @@ struct smtpd_conf {
 	struct restriction_list client, helo, sender, relay, rcpt, data, eod;
 	int relay_check_ok; /* relay or recipient restrictions can refuse relaying */
 	int warned_dns;     /* reject_unknown_*_domain warning logged */
+	/* anvil limits (smtpd_client_connection_count_limit, ..._rate_limit) */
+	char *service;                   /* master.cf service name, for the anvil identity */
+	int conn_count_limit, conn_rate_limit;
+	struct netlist *limit_exceptions; /* smtpd_client_event_limit_exceptions */
 };
 
 /* per-command statistics for the disconnect line */

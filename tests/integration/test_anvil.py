@@ -78,3 +78,54 @@ class TestAnvil(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class TestSmtpdLimits(unittest.TestCase):
+    def start(self, extra):
+        from pctest import free_port, wait_port
+        self.port = free_port()
+        self.inst = Instance(main_cf_extra=extra + "smtpd_client_event_limit_exceptions =\n",
+                             master_cf="127.0.0.1:%d inet n - n - - smtpd\n"
+                                       "anvil unix - - n - 1 anvil\n" % self.port)
+        self.addCleanup(self.inst.stop)
+        r = self.inst.postfix("start")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        wait_port(self.port)
+        time.sleep(0.3)         # wait_port's probe connection must be gone from the count
+
+    def greet(self):
+        import socket
+        s = socket.create_connection(("127.0.0.1", self.port), timeout=10)
+        return s, s.makefile("rb").readline().decode()
+
+    def test_connection_count_limit(self):
+        self.start("smtpd_client_connection_count_limit = 2\n")
+        a, ga = self.greet()
+        b, gb = self.greet()
+        self.assertTrue(ga.startswith("220 ") and gb.startswith("220 "), (ga, gb))
+        c, gc = self.greet()
+        self.assertEqual(gc.strip(), "421 4.7.0 test.example Error: too many connections from 127.0.0.1")
+        c.close()
+        a.close()       # its count is released when that smtpd's anvil connection closes
+        deadline = time.monotonic() + 10
+        while True:
+            d, gd = self.greet()
+            d.close()
+            if gd.startswith("220 ") or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        self.assertTrue(gd.startswith("220 "), gd)
+        b.close()
+        log = self.inst.wait_log("warning: Connection concurrency limit exceeded: 3 from localhost[127.0.0.1]")
+        self.assertRegex(log, r"for service 127\.0\.0\.1:\d+")
+
+    def test_connection_rate_limit(self):
+        self.start("smtpd_client_connection_rate_limit = 3\n")
+        replies = []
+        for _ in range(5):
+            s, g = self.greet()
+            replies.append(g[:3])
+            s.close()
+        # wait_port's probe was the first connection of this time unit
+        self.assertEqual(replies, ["220", "220", "421", "421", "421"])
+        self.inst.wait_log("warning: Connection rate limit exceeded: 4 from localhost[127.0.0.1]")
