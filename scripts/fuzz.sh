@@ -27,7 +27,8 @@ maplibs="$maplibs $top/lib/maps/map_alias.c $top/lib/maps/map_pattern.c $top/lib
 stock="$top/../shared/compat/debian-postfix-3.7"
 status=0
 maplibs="$maplibs $top/lib/queue/qfile.c"
-for target in maincf mastercf maps qfile; do
+maplibs="$maplibs $top/lib/core/stream.c $top/lib/core/event.c $top/lib/ipc/attr.c $top/lib/ipc/delivery.c $top/lib/mail/addr.c"
+for target in maincf mastercf maps qfile ipc; do
 	# shellcheck disable=SC2086
 	$CC $flags -o "$out/fuzz_$target" "$top/tests/fuzz/fuzz_$target.c" $libs $maplibs \
 		-llmdb -lpcre2-8 -lsystemd
@@ -37,7 +38,7 @@ for target in maincf mastercf maps qfile; do
 	cp "$top/tests/fuzz/seeds/$target"/* "$corpus/" 2>/dev/null || true
 	[ -d "$stock" ] && cp "$stock/main.cf" "$corpus/stock-main.cf" && cp "$stock/master.cf" "$corpus/stock-master.cf"
 	n=$runs
-	case $target in maps|qfile) n=$((runs / 5)) ;; esac	# each input writes a file: slower
+	case $target in maps|qfile|ipc) n=$((runs / 5)) ;; esac	# each input writes a file or a socket: slower
 	echo "fuzz_$target: $n runs, seed $seed"
 	if ! (cd "$out" && ASAN_OPTIONS=detect_leaks=0 "./fuzz_$target" -runs="$n" -seed="$seed" \
 		-max_len=4096 -timeout=5 -rss_limit_mb=2048 "$corpus" > "fuzz_$target.log" 2>&1); then

@@ -15,19 +15,22 @@ TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DOC = os.path.join(TOP, "docs", "configuration.md")
 BEGIN = "<!-- BEGIN implemented parameters (scripts/gen-config-doc.py) -->"
 END = "<!-- END implemented parameters -->"
-CALL = re.compile(r'pfconf_get[a-z_]*\([^,;]+,\s*"([a-z0-9_]+)"')
-PROGRAM_DIRS = {"master": "master", "tools": None, "lib/daemon": "all daemons (skeleton)",
-                "lib/config": "lib/config (computed defaults)", "postlogd": "postlogd"}
+CALL = re.compile(r'pfconf_get[a-z_]*\([^,;]+,\s*"([a-z0-9_]+)"|PFCONF_NAME\("([a-z0-9_]+)"\)')
+LIB_NAMES = {"lib/daemon": "all daemons (skeleton)", "lib/config": "lib/config (computed defaults)"}
 
 
 def program_of(path):
+    """tools/NAME*.c -> NAME; lib/X -> a library label; DIR/*.c -> the program DIR."""
     rel = os.path.relpath(path, TOP)
-    if rel.startswith("tools/"):
+    parts = rel.split(os.sep)
+    if len(parts) < 2:
+        return None
+    if parts[0] == "tools":
         return os.path.basename(rel).split("_")[0].replace(".c", "")
-    for d, name in PROGRAM_DIRS.items():
-        if rel.startswith(d + "/"):
-            return name
-    return None
+    if parts[0] == "lib":
+        lib = "lib/" + parts[1]
+        return LIB_NAMES.get(lib, lib)
+    return parts[0]
 
 
 def defaults():
@@ -53,7 +56,8 @@ def table():
             if prog is None:
                 continue
             with open(path) as f:
-                for name in CALL.findall(f.read()):
+                for m in CALL.findall(f.read()):
+                    name = m[0] or m[1]
                     users.setdefault(name, set()).add(prog)
     defs = defaults()
     lines = ["| parameter | default | read by |", "|---|---|---|"]

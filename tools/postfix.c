@@ -21,9 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -38,6 +36,7 @@
 #include "core/privs.h"
 #include "core/safe_file.h"
 #include "daemon/daemon.h"
+#include "ipc/ipc.h"
 
 #define SCRIPT_TAG "postfix/postfix-script"
 
@@ -327,31 +326,13 @@ static pid_t signal_master(int signo)
 static int do_flush(void)
 {
 	char *path = xasprintf("%s/public/qmgr", pfconf_get(cfg, "queue_directory"));
-	struct sockaddr_un sun;
-	struct stat st;
-	int fd, ret = 1;
+	const char *error;
+	int ret = 0;
 
-	if (master_pid() == 0 || stat(path, &st) < 0) {
+	if (master_pid() == 0 || ipc_trigger(path, "FA", 2, &error) < 0) {
 		fprintf(stderr, "postqueue: fatal: Cannot flush mail queue - mail system is down\n");
-		xfree(path);
-		return 1;
+		ret = 1;
 	}
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
-	if (S_ISFIFO(st.st_mode))
-		fd = open(path, O_WRONLY | O_NONBLOCK);
-	else if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) >= 0
-		 && connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
-		close(fd);
-		fd = -1;
-	}
-	if (fd >= 0 && write(fd, "FA", 2) == 2)
-		ret = 0;
-	else
-		fprintf(stderr, "postqueue: fatal: Cannot flush mail queue - mail system is down\n");
-	if (fd >= 0)
-		close(fd);
 	xfree(path);
 	return ret;
 }

@@ -26,6 +26,12 @@
 
 struct argv;
 struct buf;
+
+/*
+ * PFCONF_NAME - marks a parameter name that code reads indirectly (from a
+ * table of names), so scripts/gen-config-doc.py lists it as implemented.
+ */
+#define PFCONF_NAME(name) name
 struct pfconf;
 
 /*

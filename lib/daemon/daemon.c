@@ -229,7 +229,7 @@ static void setup_config(struct daemon_state *s, struct argv *overrides)
 			msg_fatal("-o %s", error);
 	pfconf_set(s->d.cfg, "service_name", s->d.service);
 	pfconf_set(s->d.cfg, "process_name", s->d.prog);
-	s->max_use = pfconf_get_int(s->d.cfg, "max_use");
+	s->max_use = (s->ops->flags & DAEMON_FLAG_NO_MAX_USE) ? 0 : pfconf_get_int(s->d.cfg, "max_use");
 	s->max_idle = pfconf_get_time(s->d.cfg, "max_idle");
 }
 

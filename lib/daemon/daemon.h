@@ -61,7 +61,11 @@ struct daemon_ops {
 	void (*trigger)(const char *buf, size_t len, struct daemon *d);
 	void (*dgram)(const char *buf, size_t len, struct daemon *d);
 	void (*on_exit)(struct daemon *d);	/* before a normal exit */
+	unsigned flags;				/* DAEMON_FLAG_* */
 };
+
+/* daemon_ops flags */
+#define DAEMON_FLAG_NO_MAX_USE	(1u << 0)	/* stateful service (anvil): max_use does not apply */
 
 struct daemon {
 	struct pfconf *cfg;

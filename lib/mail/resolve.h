@@ -41,6 +41,19 @@ enum resolve_class {
 struct resolver *resolver_create(struct pfconf *cfg);
 void resolver_destroy(struct resolver **rp);
 
+/*
+ * resolve_address - the address Postfix would actually deliver to, and
+ * its class: for an address in a local domain (or without a domain), a
+ * local part that still holds a routing operator is resolved again:
+ * a quoted '@' ("user@remote"@local, resolve_dequoted_address), the
+ * percent hack (user%remote@local, allow_percent_hack) and bang paths
+ * (remote!user@local, swap_bangpath).  Trailing dots of the domain are
+ * ignored and domains compare case-insensitively.  *final_r is malloc'ed.
+ * Returns the class (RESOLVE_ERROR with *error_r on a table error).
+ */
+enum resolve_class resolve_address(struct resolver *r, const char *addr, char **final_r,
+				   const char **error_r);
+
 /* resolve_domain_class - class of a domain ("" = local); error text via *error_r */
 enum resolve_class resolve_domain_class(struct resolver *r, const char *domain, const char **error_r);
 

@@ -239,3 +239,45 @@ def pids_of(pattern):
         if pattern in cmd:
             out.append(int(d))
     return out
+
+
+def make_user(root, prefix="pct"):
+    """A throw-away system user (root only) whose home is <root>/home/<name>.
+
+    Returns (name, home, uid, gid); call remove_user(name) when done."""
+    import random
+    name = "%s%06d" % (prefix, random.randrange(10 ** 6))
+    home = os.path.join(root, "home", name)
+    os.makedirs(os.path.dirname(home), exist_ok=True)
+    os.chmod(os.path.dirname(home), 0o755)
+    subprocess.run(["useradd", "-M", "-d", home, "-s", "/usr/sbin/nologin", name], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    pw = pwd.getpwnam(name)
+    os.makedirs(home)
+    os.chown(home, pw.pw_uid, pw.pw_gid)
+    os.chmod(home, 0o755)
+    return name, home, pw.pw_uid, pw.pw_gid
+
+
+def remove_user(name):
+    subprocess.run(["userdel", name], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+MAIL_MASTER_CF = """\
+%(smtpd)s inet n - n - - smtpd
+pickup    unix  n       -       n       60      1       pickup
+cleanup   unix  n       -       n       -       0       cleanup
+qmgr      unix  n       -       n       300     1       qmgr
+anvil     unix  -       -       n       -       1       anvil
+local     unix  -       n       n       -       -       local
+smtp      unix  -       -       n       -       -       smtp
+relay     unix  -       -       n       -       -       smtp
+error     unix  -       -       n       -       -       error
+"""
+
+
+def count_maildir(home, sub="new"):
+    try:
+        return len(os.listdir(os.path.join(home, "Maildir", sub)))
+    except FileNotFoundError:
+        return 0

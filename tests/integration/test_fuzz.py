@@ -27,6 +27,7 @@ class TestFuzz(unittest.TestCase):
         self.assertIn("fuzz_mastercf", r.stdout)
         self.assertIn("fuzz_maps", r.stdout)
         self.assertIn("fuzz_qfile", r.stdout)
+        self.assertIn("fuzz_ipc", r.stdout)
 
 
 if __name__ == "__main__":
