@@ -31,11 +31,10 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "ipc/attr.h"
+#include "ipc/delivery.h"
 #include "ipc/ipc.h"
 #include "qmgr.h"
 
-#define DELIVERY_PROTO		"delivery"
-#define DELIVERY_VERSION	1
 #define READ_CHUNK		16384
 #define REASON_MAX		1000	/* longest reason text kept from an agent */
 
@@ -101,7 +100,6 @@ static void build_request(struct job *j)
 		struct rcpt *r = &m->rcpts[j->rcpt[i]];
 
 		put(b, "rcpt", r->addr);
-		put(b, "orig_rcpt", r->addr);
 		if (r->orcpt != NULL)
 			put(b, "orcpt", r->orcpt);
 		if (r->notify != 0) {

@@ -31,6 +31,7 @@
 #include "core/mem.h"
 #include "ipc/attr.h"
 #include "ipc/cleanup_client.h"
+#include "mail/addr.h"
 #include "queue/qfile.h"
 #include "qmgr.h"
 
@@ -179,7 +180,7 @@ static int build(struct buf *b, const struct message *m, enum dsn_kind kind, con
 	struct buf content;
 	char date[64], boundary[160];
 	int hdrs_only;
-	char *qto = xstrdup(to);
+	char *qto = addr_quote(to);
 
 	buf_init(&content, 0);
 	if (read_content(m, full, &content, &hdrs_only) < 0) {

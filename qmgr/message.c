@@ -19,6 +19,7 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/safe_file.h"
+#include "ipc/delivery.h"
 #include "queue/qfile.h"
 #include "qmgr.h"
 
@@ -319,11 +320,11 @@ void message_log_status(struct message *m, struct rcpt *r, const char *relay, do
 	double now = now_time();
 	char delay[32], a[32], b[32], c[32], d[32];
 
-	fmt_delay(delay, sizeof(delay), now - m->arrival);
-	fmt_delay(a, sizeof(a), m->active - m->arrival);
-	fmt_delay(b, sizeof(b), (t_conn > 0 ? t_conn : now) - m->active);
-	fmt_delay(c, sizeof(c), t_conn > 0 ? now - t_conn : 0);
-	fmt_delay(d, sizeof(d), 0);
+	delivery_format_delay(now - m->arrival, delay, sizeof(delay));
+	delivery_format_delay(m->active - m->arrival, a, sizeof(a));
+	delivery_format_delay((t_conn > 0 ? t_conn : now) - m->active, b, sizeof(b));
+	delivery_format_delay(t_conn > 0 ? now - t_conn : 0, c, sizeof(c));
+	delivery_format_delay(0, d, sizeof(d));
 	msg_info("%s: to=<%s>, relay=%s, delay=%s, delays=%s/%s/%s/%s, dsn=%s, status=%s (%s)", m->id,
 		 r->addr, relay, delay, a, b, c, d, r->dsn, status, r->reason ? r->reason : "");
 }

@@ -7,7 +7,6 @@
  *     <record offset> TAB <dsn> TAB <address> TAB <reason> LF
  * with backslash, TAB and LF escaped as \\, \t, \n; defer logs may start
  * with "warned=<unix time>" (a delay warning was sent).
- * Also the Postfix-style delay formatting for log lines.
  */
 #include "config.h"
 
@@ -216,31 +215,4 @@ void qlog_remove(const char *queue, const char *id)
 	if (unlink(path) < 0 && errno != ENOENT)
 		msg_warn("%s: remove %s: %m", id, path);
 	xfree(path);
-}
-
-/* trim - drop trailing zeros and a trailing point of a "%.Nf" number */
-static void trim(char *s)
-{
-	char *p = s + strlen(s);
-
-	if (strchr(s, '.') == NULL)
-		return;
-	while (p > s && p[-1] == '0')
-		*--p = '\0';
-	if (p > s && p[-1] == '.')
-		*--p = '\0';
-}
-
-/* fmt_delay - as Postfix logs delays: 0, 0.01 .. 0.99, 1 .. 9.9, then whole seconds */
-void fmt_delay(char *buf, size_t size, double secs)
-{
-	if (secs < 0.005)
-		snprintf(buf, size, "0");
-	else if (secs < 1)
-		snprintf(buf, size, "%.2f", secs);
-	else if (secs < 10)
-		snprintf(buf, size, "%.1f", secs);
-	else
-		snprintf(buf, size, "%.0f", secs);
-	trim(buf);
 }

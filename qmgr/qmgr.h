@@ -170,7 +170,6 @@ int qlog_read(const char *queue, const char *id, struct qlog_entry **e_r, size_t
 	      long *warned_r);
 void qlog_free(struct qlog_entry *e, size_t n);
 void qlog_remove(const char *queue, const char *id);
-void fmt_delay(char *buf, size_t size, double secs);
 
 /* dsn.c: delivery status notifications */
 enum dsn_kind { DSN_FAILED, DSN_DELAYED, DSN_DELIVERED };
