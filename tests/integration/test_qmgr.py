@@ -693,5 +693,98 @@ class TestConcurrency(QmgrBase):
         self.assertLess(time.time() - t0, 5)
 
 
+class TestWithLocal(QmgrBase):
+    """qmgr with the real local(8) agent (started by the master), notifications
+    through FakeCleanup.  As root the recipient is a throw-away user with a
+    Maildir; otherwise the current user with an mbox under the temp dir."""
+
+    def setUp(self):
+        if not os.path.exists(pctest.libexec("local")):
+            self.fail("the local delivery agent is not installed")
+
+    def make_local(self):
+        spool_mail = None
+        if os.geteuid() == 0:
+            inst = self.make("home_mailbox = Maildir/\nalias_maps =\nalias_database =\n", agent=False)
+            self.user, self.home, _, _ = pctest.make_user(inst.root)
+            self.addCleanup(pctest.remove_user, self.user)
+        else:
+            inst = self.make("alias_maps =\nalias_database =\n", agent=False)
+            spool_mail = os.path.join(inst.root, "mail")
+            os.makedirs(spool_mail)
+            with open(os.path.join(inst.etc, "main.cf"), "a") as f:
+                f.write("mail_spool_directory = %s\nforward_path =\n" % spool_mail)
+            self.user, self.home = pctest.current_user(), None
+        inst.write_master_cf(QMGR_LINE + "local     unix  -       n       n       -       -       local\n")
+        self.spool_mail = spool_mail
+
+    def mbox_text(self):
+        with open(os.path.join(self.spool_mail, self.user), errors="replace") as f:
+            return f.read()
+
+    def test_delivery_through_local(self):
+        self.make_local()
+        qids = [self.queue(rcpts=["%s@test.example" % self.user]) for _ in range(3)]
+        self.start()
+        for q in qids:
+            self.wait_gone(q, timeout=20)
+        log = self.inst.log()
+        for q in qids:
+            self.assertRegex(log, r"postfix/local\[\d+\]: %s: to=<%s@test.example>, relay=local, "
+                             r"delay=[0-9.]+, delays=[0-9./]+, dsn=2.0.0, status=sent" % (q, self.user))
+            self.assertIn("%s: removed" % q, log)
+        if self.home is not None:
+            self.assertEqual(pctest.count_maildir(self.home), 3)
+        else:
+            self.assertEqual(self.mbox_text().count("Subject: test "), 3)
+
+    def test_unknown_user_bounces_through_local(self):
+        self.make_local()
+        qid = self.queue(rcpts=["nosuchuser-qmgr@test.example"])
+        self.start()
+        self.wait_gone(qid, timeout=20)
+        m = self.parse_dsn(self.notices(1)[0])
+        per_rcpt = dsn_parts(m)[2]
+        self.assertEqual(per_rcpt[0]["Final-Recipient"], "rfc822; nosuchuser-qmgr@test.example")
+        self.assertEqual(per_rcpt[0]["Action"], "failed")
+        self.assertTrue(per_rcpt[0]["Status"].startswith("5."), per_rcpt[0])
+        self.assertRegex(self.inst.log(), r"%s: sender non-delivery notification: " % qid)
+
+
+class TestTriggers(QmgrBase):
+    def test_fifo_service_type(self):
+        self.make()
+        self.inst.write_master_cf("qmgr      fifo  n       -       n       300     1       qmgr\n")
+        qid = self.queue()
+        r = self.inst.postfix("start")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        p = self.path("public", "qmgr")
+        wait_for(lambda: os.path.exists(p), 10, what="public/qmgr fifo")
+        fd = os.open(p, os.O_WRONLY | os.O_NONBLOCK)
+        os.write(fd, b"A")
+        os.close(fd)
+        self.wait_gone(qid)
+        self.assertEqual(self.agent.all_rcpts(), ["bob@test.example"])
+
+    def test_master_wakeup_starts_the_queue_run(self):
+        # no trigger from us: the master's wakeup timer (1s here) must start qmgr
+        self.make()
+        self.inst.write_master_cf("qmgr      unix  n       -       n       1       1       qmgr\n")
+        qid = self.queue()
+        r = self.inst.postfix("start")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.wait_gone(qid, timeout=15)
+
+    def test_unknown_trigger_bytes_are_ignored(self):
+        self.make()
+        self.start()
+        self.trigger(b"xyz\0\xff")
+        qid = self.queue()
+        self.trigger(b"A")
+        self.wait_gone(qid)
+        self.assertNotIn("fatal", self.inst.log())
+        self.assertNotIn("panic", self.inst.log())
+
+
 if __name__ == "__main__":
     unittest.main()
