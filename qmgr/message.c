@@ -405,6 +405,13 @@ static long next_attempt(const struct message *m)
 		delay = qmgr.max_backoff;
 	if (delay < qmgr.min_backoff)
 		delay = qmgr.min_backoff;
+	if (qmgr.delay_warning > 0 && m->warned == 0 && *m->sender != '\0') {
+		/* come back in time for the delay warning */
+		long warn_at = (long)m->arrival + qmgr.delay_warning, now = (long)now_time();
+
+		if (warn_at > now && warn_at < now + delay)
+			delay = warn_at - now;
+	}
 	return (long)now_time() + delay;
 }
 

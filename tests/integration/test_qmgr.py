@@ -120,6 +120,13 @@ class FakeAgent(Server):
         super().__init__(path)
 
     def serve(self, f):
+        if self.mode == "silent":
+            time.sleep(10)
+            return
+        if self.mode == "badproto":
+            f.write(b"proto=cleanup\nversion=1\n\n")
+            f.flush()
+            return
         f.write(b"proto=delivery\nversion=1\n\n")
         f.flush()
         req = read_list(f)
@@ -136,6 +143,14 @@ class FakeAgent(Server):
             self.active += 1
             self.max_active = max(self.max_active, self.active)
         try:
+            if self.mode == "hang":
+                time.sleep(10)
+                return
+            if self.mode == "flood":
+                f.write(b"x" * 300000)
+                f.flush()
+                time.sleep(2)
+                return
             if self.delay:
                 time.sleep(self.delay)
             for n, r in enumerate(rcpts):
@@ -488,6 +503,35 @@ class TestDeferral(QmgrBase):
         self.start()
         self.wait_deferred(qid)
         self.assertRegex(self.inst.log(), r"warning: %s: private/local: malformed or unexpected reply" % qid)
+
+    def test_hostile_agents(self):
+        cases = [("silent", "timeout while waiting for the delivery agent's greeting"),
+                 ("hang", "timeout while waiting for the delivery agent's answer"),
+                 ("flood", "attribute line too long"),
+                 ("badproto", "bad protocol greeting")]
+        for mode, warning in cases:
+            with self.subTest(mode=mode):
+                self.make("qmgr_ipc_timeout = 2s\nqmgr_daemon_timeout = 2s\n", mode=mode)
+                qid = self.queue()
+                t0 = time.time()
+                self.start()
+                self.wait_deferred(qid, timeout=15)
+                self.assertLess(time.time() - t0, 8)
+                log = self.inst.log()
+                self.assertIn("warning: %s: private/local: %s" % (qid, warning), log)
+                self.assertRegex(log, r"%s: to=<bob@test.example>, relay=none, .*status=deferred "
+                                 r"\(unknown mail transport error\)" % qid)
+                self.agent.close()
+                self.inst.stop()
+
+    def test_delay_warning_brings_the_next_attempt_forward(self):
+        self.make("delay_warning_time = 1000s\nminimal_backoff_time = 3000s\n"
+                  "maximal_backoff_time = 4000s\n", agent=False)
+        qid = self.queue(arrival=time.time() - 100)
+        self.start()
+        self.wait_deferred(qid)
+        due = os.stat(self.deferred_path(qid)).st_mtime - time.time()
+        self.assertAlmostEqual(due, 900, delta=10)
 
     def test_defer_reasons_survive_restart(self):
         self.make(answer=lambda r: ("deferred", "4.2.2", "mailbox full"))
