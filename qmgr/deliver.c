@@ -100,6 +100,8 @@ static void build_request(struct job *j)
 		struct rcpt *r = &m->rcpts[j->rcpt[i]];
 
 		put(b, "rcpt", r->addr);
+		if (r->orig != NULL && strcmp(r->orig, r->addr) != 0)
+			put(b, "orig_rcpt", r->orig);
 		if (r->orcpt != NULL)
 			put(b, "orcpt", r->orcpt);
 		if (r->notify != 0) {

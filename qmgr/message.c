@@ -36,6 +36,7 @@ static void message_free(struct message *m)
 	for (size_t i = 0; i < m->nrcpts; i++) {
 		xfree(m->rcpts[i].addr);
 		xfree(m->rcpts[i].orcpt);
+		xfree(m->rcpts[i].orig);
 		xfree(m->rcpts[i].reason);
 	}
 	xfree(m->rcpts);
@@ -60,7 +61,7 @@ static void save_corrupt(const char *id, const char *why)
 
 /* add_rcpt - a recipient record with the ORCPT/NOTIFY that preceded it */
 static void add_rcpt(struct message *m, const struct buf *data, off_t off, int done,
-		     char **orcpt, unsigned *notify)
+		     char **orcpt, char **orig, unsigned *notify)
 {
 	struct rcpt *r;
 
@@ -72,15 +73,17 @@ static void add_rcpt(struct message *m, const struct buf *data, off_t off, int d
 	memset(r, 0, sizeof(*r));
 	r->addr = xstrndup(buf_cstr(data), buf_len(data));
 	r->orcpt = *orcpt;
+	r->orig = *orig;
 	r->notify = *notify;
 	r->offset = off;
 	r->state = done ? RCPT_DONE_BEFORE : RCPT_TODO;
 	*orcpt = NULL;
+	*orig = NULL;
 	*notify = 0;
 }
 
-/* set_attr - the A records qmgr uses; others are kept by cleanup for the agents */
-static void set_attr(struct message *m, const char *nv)
+/* set_attr - the A records qmgr uses (orig_rcpt belongs to the next R); others are ignored */
+static void set_attr(struct message *m, const char *nv, char **orig)
 {
 	const char *eq = strchr(nv, '=');
 	const char *v;
@@ -100,6 +103,9 @@ static void set_attr(struct message *m, const char *nv)
 		m->body_type = xstrdup(v);
 	} else if (IS("smtputf8")) {
 		m->smtputf8 = atoi(v) != 0;
+	} else if (IS("orig_rcpt")) {
+		xfree(*orig);
+		*orig = xstrdup(v);
 	}
 #undef IS
 }
@@ -112,7 +118,7 @@ static int read_file(struct message *m, const char *path, const char **why_r)
 	const char *error;
 	int type, r, have_time = 0, have_from = 0, in_content = 0, seen_content = 0, have_size = 0;
 	long long counted = 0, nrcpt = 0;
-	char *orcpt = NULL;
+	char *orcpt = NULL, *orig = NULL;
 	unsigned notify = 0;
 	off_t off;
 	static char why[512];
@@ -159,7 +165,7 @@ static int read_file(struct message *m, const char *path, const char **why_r)
 			break;
 		}
 		case QREC_ATTR:
-			set_attr(m, buf_cstr(&data));
+			set_attr(m, buf_cstr(&data), &orig);
 			break;
 		case QREC_ORCPT:
 			xfree(orcpt);
@@ -170,7 +176,7 @@ static int read_file(struct message *m, const char *path, const char **why_r)
 			break;
 		case QREC_RCPT:
 		case QREC_DONE:
-			add_rcpt(m, &data, off, type == QREC_DONE, &orcpt, &notify);
+			add_rcpt(m, &data, off, type == QREC_DONE, &orcpt, &orig, &notify);
 			break;
 		case QREC_MESG:
 			if (seen_content) {
@@ -188,6 +194,7 @@ static int read_file(struct message *m, const char *path, const char **why_r)
 	}
 out:
 	xfree(orcpt);
+	xfree(orig);
 	buf_deinit(&data);
 	qfile_close(&qf);
 	if (r < 0) {
@@ -325,8 +332,13 @@ void message_log_status(struct message *m, struct rcpt *r, const char *relay, do
 	delivery_format_delay((t_conn > 0 ? t_conn : now) - m->active, b, sizeof(b));
 	delivery_format_delay(t_conn > 0 ? now - t_conn : 0, c, sizeof(c));
 	delivery_format_delay(0, d, sizeof(d));
-	msg_info("%s: to=<%s>, relay=%s, delay=%s, delays=%s/%s/%s/%s, dsn=%s, status=%s (%s)", m->id,
-		 r->addr, relay, delay, a, b, c, d, r->dsn, status, r->reason ? r->reason : "");
+	if (r->orig != NULL && *r->orig != '\0' && strcmp(r->orig, r->addr) != 0)
+		msg_info("%s: to=<%s>, orig_to=<%s>, relay=%s, delay=%s, delays=%s/%s/%s/%s, dsn=%s, status=%s (%s)",
+			 m->id, r->addr, r->orig, relay, delay, a, b, c, d, r->dsn, status,
+			 r->reason ? r->reason : "");
+	else
+		msg_info("%s: to=<%s>, relay=%s, delay=%s, delays=%s/%s/%s/%s, dsn=%s, status=%s (%s)", m->id,
+			 r->addr, relay, delay, a, b, c, d, r->dsn, status, r->reason ? r->reason : "");
 }
 
 void message_job_done(struct message *m)
@@ -358,6 +370,7 @@ static int notify_bounces(struct message *m)
 		if (r != NULL && r->notify != 0 && !(r->notify & NOTIFY_FAILURE))
 			continue;	/* NOTIFY=NEVER or without FAILURE */
 		dr[k].addr = e[i].addr;
+		dr[k].orig = r != NULL ? r->orig : NULL;
 		dr[k].orcpt = r != NULL ? r->orcpt : NULL;
 		dr[k].dsn = e[i].dsn;
 		dr[k].reason = e[i].reason;
@@ -386,6 +399,7 @@ static void notify_some(struct message *m, enum rcpt_state st, unsigned flag, en
 		    : (r->notify != 0 && !(r->notify & flag)))
 			continue;
 		dr[k].addr = r->addr;
+		dr[k].orig = r->orig;
 		dr[k].orcpt = r->orcpt;
 		dr[k].dsn = r->dsn[0] ? r->dsn : (kind == DSN_DELIVERED ? "2.0.0" : "4.0.0");
 		dr[k].reason = r->reason ? r->reason : "";

@@ -43,6 +43,7 @@ enum rcpt_state {
 struct rcpt {
 	char *addr;		/* internal form */
 	char *orcpt;		/* DSN ORCPT ("rfc822;addr") or NULL */
+	char *orig;		/* address before rewriting (A orig_rcpt=) or NULL */
 	unsigned notify;	/* NOTIFY_* */
 	off_t offset;		/* of its R record in the queue file */
 	enum rcpt_state state;
@@ -174,7 +175,7 @@ void qlog_remove(const char *queue, const char *id);
 /* dsn.c: delivery status notifications */
 enum dsn_kind { DSN_FAILED, DSN_DELAYED, DSN_DELIVERED };
 struct dsn_rcpt {
-	const char *addr, *orcpt, *dsn, *reason;
+	const char *addr, *orig, *orcpt, *dsn, *reason;
 };
 /* dsn_notify - build and submit one notification; 0 sent or dropped by rule, -1 try again later */
 int dsn_notify(struct message *m, enum dsn_kind kind, const struct dsn_rcpt *r, size_t n);

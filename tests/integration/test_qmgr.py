@@ -360,6 +360,33 @@ class TestDelivery(QmgrBase):
         self.assertEqual(sorted(len(r["rcpts"]) for r in self.agent.requests), [10, 25, 25])
         self.assertEqual(sorted(self.agent.all_rcpts()), sorted(rcpts))
 
+    def test_cleanup_layout_recipients_after_content(self):
+        # as cleanup writes: envelope, content, X, then C and the recipients with their
+        # O/N records and orig_rcpt attributes; unknown attributes are ignored
+        recs = [("T", "%d.000001" % time.time()), ("S", "alice@test.example"),
+                ("A", "origin=smtpd"), ("A", "client_name=localhost"), ("A", "x_unknown=1"),
+                ("A", "dsn_envid=ENV123"), ("M", ""), ("L", "Subject: layout"), ("L", ""),
+                ("l", "long line "), ("L", "continued"), ("X", ""), ("C", "4321 10 2"),
+                ("O", "rfc822;Orig@Test.Example"), ("N", "SUCCESS,FAILURE"),
+                ("A", "orig_rcpt=alias@test.example"), ("R", "bob@test.example"),
+                ("A", "orig_rcpt=carol@test.example"), ("R", "carol@test.example"), ("E", "")]
+        self.make()
+        qid = self.queue(raw=recs)
+        self.start()
+        self.wait_gone(qid)
+        self.assertIn("%s: from=<alice@test.example>, size=4321, nrcpt=2 (queue active)" % qid,
+                      self.inst.log())
+        rc = {r["rcpt"]: r for q in self.agent.requests for r in q["rcpts"]}
+        self.assertEqual(rc["bob@test.example"].get("orig_rcpt"), "alias@test.example")
+        self.assertEqual(rc["bob@test.example"].get("orcpt"), "rfc822;Orig@Test.Example")
+        self.assertEqual(rc["bob@test.example"].get("notify"), "SUCCESS,FAILURE")
+        self.assertNotIn("orig_rcpt", rc["carol@test.example"])
+        self.assertNotIn("notify", rc["carol@test.example"])
+        self.assertEqual(self.agent.requests[0]["attrs"].get("dsn_envid"), "ENV123")
+        # NOTIFY=SUCCESS: a success report, with the ENVID
+        m = self.parse_dsn(self.notices(1)[0])
+        self.assertIn("Original-Envelope-Id: ENV123", m.get_payload()[1].as_string())
+
     def test_done_recipients_are_skipped(self):
         self.make()
         qid = self.queue(rcpts=["a@test.example", "b@test.example"],
