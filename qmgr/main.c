@@ -38,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <time.h>
 
 #include "config/pfconf.h"
 #include "core/event.h"
@@ -135,6 +136,13 @@ static void read_params(struct pfconf *cfg)
 		qmgr.process_limit = 1;
 }
 
+/* pre_jail - what must be read before a chroot: the time zone (Date: headers) */
+static void pre_jail(struct daemon *d)
+{
+	(void)d;
+	tzset();
+}
+
 static void post_jail(struct daemon *d)
 {
 	qmgr.d = d;
@@ -153,7 +161,8 @@ static void post_jail(struct daemon *d)
 
 int main(int argc, char **argv)
 {
-	static const struct daemon_ops ops = { .post_jail = post_jail, .trigger = on_trigger };
+	static const struct daemon_ops ops = { .pre_jail = pre_jail, .post_jail = post_jail,
+					       .trigger = on_trigger };
 
 	return daemon_main(argc, argv, "qmgr", DAEMON_TRIGGER, &ops);
 }
