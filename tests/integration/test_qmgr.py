@@ -674,6 +674,21 @@ class TestNotifications(QmgrBase):
         self.assertEqual(dict(n["env"])["sender"], "double-bounce@test.example")
         self.assertRegex(self.inst.log(), r"%s: postmaster non-delivery notification: %s" % (qid, n["id"]))
 
+    def test_failed_double_bounce_is_discarded(self):
+        qid = self.expire_one(sender="double-bounce@test.example")
+        log = self.inst.wait_log("%s: removed" % qid)
+        self.assertIn("%s: undeliverable postmaster notification discarded" % qid, log)
+        self.assertEqual(self.cleanup.messages, [])
+
+    def test_notify_classes_bounce_copies_postmaster(self):
+        self.expire_one(extra="notify_classes = bounce, resource, software\n")
+        msgs = self.notices(2)
+        rcpts = sorted([v for k, v in n["env"] if k == "rcpt"][0] for n in msgs)
+        self.assertEqual(rcpts, ["alice@test.example", "postmaster"])
+        pm = [n for n in msgs if ("rcpt", "postmaster") in n["env"]][0]
+        self.assertEqual(dict(pm["env"])["sender"], "double-bounce@test.example")
+        self.assertEqual(dsn_parts(self.parse_dsn(pm))[3].get_content_type(), "text/rfc822-headers")
+
     def test_notify_never_and_success(self):
         self.make(answer=lambda r: ("bounced", "5.1.1", "unknown user") if r.startswith("x")
                   else ("sent", "2.0.0", "delivered to maildir"))
