@@ -170,13 +170,21 @@ int qfile_putf(struct qfile *qf, int type, const char **error_r, const char *fmt
 
 int qfile_commit(struct qfile *qf, const char **id_r, const char **error_r)
 {
+	return qfile_commit_dir(qf, NULL, id_r, error_r);
+}
+
+int qfile_commit_dir(struct qfile *qf, const char *dir, const char **id_r, const char **error_r)
+{
 	char *path;
+
+	if (dir == NULL)
+		dir = qf->dir;
 
 	if (qfile_put(qf, QREC_END, "", 0, error_r) < 0 || flush_out(qf, error_r) < 0)
 		return -1;
 	if (fsync(qf->fd) < 0)
 		return fail(error_r, "fsync", qf->tmp);
-	path = xasprintf("%s/%s", qf->dir, qf->id);
+	path = xasprintf("%s/%s", dir, qf->id);
 	if (rename(qf->tmp, path) < 0) {
 		fail(error_r, "rename to", path);
 		xfree(path);
@@ -185,7 +193,7 @@ int qfile_commit(struct qfile *qf, const char **id_r, const char **error_r)
 	xfree(path);
 	xfree(qf->tmp);
 	qf->tmp = NULL;
-	if (fsync_dir(qf->dir, error_r) < 0)
+	if (fsync_dir(dir, error_r) < 0)
 		return -1;
 	*id_r = qf->id;
 	return 0;

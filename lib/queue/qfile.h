@@ -55,6 +55,12 @@ int qfile_putf(struct qfile *qf, int type, const char **error_r, const char *fmt
 const char *qfile_id(const struct qfile *qf);
 /* qfile_commit - END, fsync, rename to the queue ID, fsync dir; *id_r is static storage */
 int qfile_commit(struct qfile *qf, const char **id_r, const char **error_r);
+/*
+ * qfile_commit_dir - the same, but the file is renamed into dir (another
+ * queue directory on the same file system, e.g. "hold" for a message that
+ * header_checks HOLD); dir NULL means the directory of qfile_create.
+ */
+int qfile_commit_dir(struct qfile *qf, const char *dir, const char **id_r, const char **error_r);
 /* qfile_abandon - remove the temporary file (nothing was acknowledged) */
 void qfile_abandon(struct qfile **qfp);
 /* qfile_close - release after commit */

@@ -1,0 +1,363 @@
+"""cleanup: the cleanup protocol from a Python client, and the queue files it writes.
+
+Every test starts a real instance whose master.cf has the stock line
+"cleanup unix n - y - 0 cleanup", speaks the protocol of
+docs/internal-protocols.md over public/cleanup, and reads the committed
+queue file with qfile.py.
+"""
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+import unittest
+
+import pctest
+import qfile
+from pctest import Instance, wait_for
+
+MASTER_CF = "cleanup unix n - y - 0 cleanup\n"
+ID_RE = re.compile(r"^[0-9A-F]{6,30}$")
+
+
+def esc(v):
+    return (v.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r")
+            .replace("\0", "\\0"))
+
+
+class CleanupClient:
+    """The client side of the cleanup protocol."""
+
+    def __init__(self, inst, timeout=10.0):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(timeout)
+        self.sock.connect(os.path.join(inst.spool, "public", "cleanup"))
+        self.f = self.sock.makefile("rwb")
+        self.greeting = self.read_list()
+        self.queue_id = self.greeting.get("queue_id")
+
+    def read_list(self):
+        out = {}
+        while True:
+            line = self.f.readline()
+            if not line:
+                raise EOFError("connection closed inside a list")
+            line = line.rstrip(b"\n").decode()
+            if line == "":
+                return out
+            k, _, v = line.partition("=")
+            out.setdefault(k, v.replace("\\n", "\n").replace("\\\\", "\\"))
+
+    def envelope(self, pairs):
+        for k, v in pairs:
+            self.f.write(("%s=%s\n" % (k, esc(v))).encode())
+        self.f.write(b"\n")
+        self.f.flush()
+
+    def chunk(self, data):
+        if isinstance(data, str):
+            data = data.encode()
+        for i in range(0, len(data), 60000):
+            part = data[i:i + 60000]
+            self.f.write(b"%d\n" % len(part) + part)
+        self.f.flush()
+
+    def finish(self):
+        self.f.write(b"0\n")
+        self.f.flush()
+        return self.read_list()
+
+    def close(self):
+        try:
+            self.f.close()
+        except OSError:
+            pass
+        self.sock.close()
+
+
+def smtpd_env(sender="sender@ext.example", rcpts=("bob@test.example",), **extra):
+    env = [("origin", "smtpd"), ("sender", sender), ("client_name", "client.example"),
+           ("client_addr", "127.0.0.1"), ("client_port", "40000"), ("helo", "helo.example"),
+           ("protocol", "ESMTP"), ("rewrite_context", extra.pop("ctx", "remote"))]
+    for k, v in extra.items():
+        env.append((k, v))
+    for r in rcpts:
+        env.append(("rcpt", r))
+    return env
+
+
+class CleanupBase(unittest.TestCase):
+    main_cf = ""
+
+    def setUp(self):
+        self.inst = Instance(main_cf_extra=self.main_cf, master_cf=MASTER_CF)
+        self.addCleanup(self.inst.stop)
+        self.etc = self.inst.etc
+        self.prepare()
+        r = self.inst.postfix("start")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        sock = os.path.join(self.inst.spool, "public", "cleanup")
+        wait_for(lambda: os.path.exists(sock), 10, what="public/cleanup")
+
+    def prepare(self):
+        """Hook: write tables before the instance starts."""
+
+    def table(self, name, text, postmap=False):
+        path = os.path.join(self.etc, name)
+        with open(path, "w") as f:
+            f.write(text)
+        if postmap:
+            r = pctest.run([pctest.sbin("postmap"), "-c", self.etc, "hash:" + path])
+            self.assertEqual(r.returncode, 0, r.stderr)
+        return path
+
+    def send(self, content, env=None, **kw):
+        c = CleanupClient(self.inst)
+        try:
+            self.assertTrue(ID_RE.match(c.queue_id or ""), c.greeting)
+            self.assertEqual(c.greeting.get("proto"), "cleanup")
+            c.envelope(env if env is not None else smtpd_env(**kw))
+            c.chunk(content)
+            reply = c.finish()
+        finally:
+            c.close()
+        return c.queue_id, reply
+
+    def queued(self, qid, queue="incoming"):
+        path = os.path.join(self.inst.spool, queue, qid)
+        self.assertTrue(os.path.exists(path), "%s not in %s/: %s" % (qid, queue, self.listing()))
+        return qfile.read(path)
+
+    def listing(self):
+        out = {}
+        for q in ("incoming", "hold"):
+            d = os.path.join(self.inst.spool, q)
+            out[q] = sorted(os.listdir(d)) if os.path.isdir(d) else []
+        return out
+
+    def headers(self, recs):
+        text = qfile.content(recs).decode("utf-8", "replace")
+        return text.split("\n\n", 1)[0]
+
+    def body(self, recs):
+        text = qfile.content(recs).decode("utf-8", "replace")
+        return text.split("\n\n", 1)[1] if "\n\n" in text else ""
+
+    def attrs(self, recs):
+        out = {}
+        for v in qfile.values(recs, "A"):
+            k, _, val = v.partition("=")
+            out.setdefault(k, val)
+        return out
+
+    def rcpts(self, recs):
+        return qfile.values(recs, "R")
+
+    def assert_ok(self, reply):
+        self.assertEqual(reply.get("status"), "0", reply)
+
+
+class TestBasics(CleanupBase):
+    main_cf = "header_checks =\n"
+
+    def test_remote_message_queued_with_received_and_layout(self):
+        qid, reply = self.send("Subject: hi\nMessage-ID: <abc@x>\n\nbody line\n")
+        self.assert_ok(reply)
+        recs = self.queued(qid)
+        types = "".join(t for t, _, _ in recs)
+        self.assertRegex(types, r"^TSA+ML+XCAR E$".replace(" ", ""))
+        hdrs = self.headers(recs)
+        first = hdrs.split("\n")[0:3]
+        self.assertEqual(first[0], "Received: from helo.example (client.example [127.0.0.1])")
+        self.assertEqual(first[1], "\tby test.example (Postfix) with ESMTP id %s" % qid)
+        self.assertRegex(first[2], r"^\tfor <bob@test\.example>; [A-Z][a-z]{2}, [ \d]\d [A-Z][a-z]{2} "
+                                   r"\d{4} \d\d:\d\d:\d\d [+-]\d{4} \(\S+\)$")
+        self.assertNotIn("Date:", hdrs)
+        self.assertIn("Subject: hi", hdrs)
+        self.assertEqual(self.body(recs), "body line\n")
+        self.assertEqual(qfile.values(recs, "S"), ["sender@ext.example"])
+        self.assertEqual(self.rcpts(recs), ["bob@test.example"])
+        a = self.attrs(recs)
+        self.assertEqual(a["client_addr"], "127.0.0.1")
+        self.assertEqual(a["helo"], "helo.example")
+        self.assertEqual(a["orig_rcpt"], "bob@test.example")
+        size, off, n = qfile.values(recs, "C")[0].split()
+        self.assertEqual(int(size), len(qfile.content(recs)))
+        self.assertEqual(int(n), 1)
+        m_off = [o for t, _, o in recs if t == "M"][0]
+        first_l = [o for t, _, o in recs if t == "L"][0]
+        self.assertEqual(int(off), first_l)
+        self.assertGreater(first_l, m_off)
+        self.inst.wait_log("%s: message-id=<abc@x>" % qid)
+
+    def test_local_origin_adds_missing_headers(self):
+        qid, reply = self.send("Subject: hi\n\nbody\n", ctx="local")
+        self.assert_ok(reply)
+        hdrs = self.headers(self.queued(qid))
+        m = re.search(r"^Message-Id: <(\d{14})\.%s@test\.example>$" % qid, hdrs, re.M)
+        self.assertTrue(m, hdrs)
+        self.assertRegex(hdrs, r"(?m)^Date: [A-Z][a-z]{2}, [ \d]\d [A-Z][a-z]{2} \d{4} ")
+        self.assertRegex(hdrs, r"(?m)^From: sender@ext\.example$")
+        self.inst.wait_log("%s: message-id=<%s.%s@test.example>" % (qid, m.group(1), qid))
+
+    def test_remote_origin_logs_empty_message_id(self):
+        qid, reply = self.send("Subject: hi\n\nbody\n")
+        self.assert_ok(reply)
+        hdrs = self.headers(self.queued(qid))
+        self.assertNotIn("Message-Id:", hdrs)
+        self.assertNotIn("From:", hdrs)
+        self.inst.wait_log("%s: message-id=<>" % qid)
+
+    def test_pickup_received_and_several_recipients(self):
+        env = [("origin", "pickup"), ("sender", "alice"), ("uid", "1000"),
+               ("rcpt", "bob@test.example"), ("rcpt", "carol@test.example")]
+        qid, reply = self.send("Subject: x\n\nhello\n", env=env)
+        self.assert_ok(reply)
+        recs = self.queued(qid)
+        hdrs = self.headers(recs).split("\n")
+        self.assertEqual(hdrs[0], "Received: by test.example (Postfix, from userid 1000)")
+        self.assertRegex(hdrs[1], r"^\tid %s; [A-Z][a-z]{2}, " % qid)
+        self.assertEqual(qfile.values(recs, "S"), ["alice@test.example"])
+        self.assertIn("From: alice@test.example", hdrs)
+        self.assertEqual(self.rcpts(recs), ["bob@test.example", "carol@test.example"])
+
+    def test_received_without_for_when_several_recipients(self):
+        qid, reply = self.send("\nbody\n", rcpts=("a@test.example", "b@test.example"))
+        self.assert_ok(reply)
+        hdrs = self.headers(self.queued(qid)).split("\n")
+        self.assertEqual(hdrs[1], "\tby test.example (Postfix) with ESMTP id %s;" % qid)
+        self.assertRegex(hdrs[2], r"^\t[A-Z][a-z]{2}, ")
+
+    def test_return_path_and_content_length_dropped(self):
+        qid, reply = self.send("Return-Path: <evil@x>\nContent-Length: 3\nSubject: s\n\nb\n")
+        self.assert_ok(reply)
+        hdrs = self.headers(self.queued(qid))
+        self.assertNotIn("Return-Path", hdrs)
+        self.assertNotIn("Content-Length", hdrs)
+        self.assertIn("Subject: s", hdrs)
+
+    def test_dsn_and_attributes(self):
+        env = smtpd_env(rcpts=()) + [("rcpt", "bob@test.example"), ("orcpt", "rfc822;bob@test.example"),
+                                     ("notify", "SUCCESS,FAILURE"), ("dsn_envid", "E1"),
+                                     ("dsn_ret", "HDRS"), ("sasl_username", "bob")]
+        qid, reply = self.send("\nx\n", env=env)
+        self.assert_ok(reply)
+        recs = self.queued(qid)
+        types = [t for t, _, _ in recs]
+        i = types.index("R")
+        self.assertEqual(types[i - 3:i + 1], ["O", "N", "A", "R"])
+        self.assertEqual(qfile.values(recs, "O"), ["rfc822;bob@test.example"])
+        self.assertEqual(qfile.values(recs, "N"), ["SUCCESS,FAILURE"])
+        a = self.attrs(recs)
+        self.assertEqual((a["dsn_envid"], a["dsn_ret"], a["sasl_username"]), ("E1", "HDRS", "bob"))
+
+    def test_long_lines_are_split_into_pieces(self):
+        long = "x" * 5000
+        qid, reply = self.send("Subject: s\n\n%s\nshort\nnoeol" % long)
+        self.assert_ok(reply)
+        recs = self.queued(qid)
+        pieces = [(t, len(d)) for t, d, _ in recs if t in "lL"]
+        self.assertIn(("l", 2048), pieces)
+        self.assertEqual(qfile.content(recs).decode().split("\n\n", 1)[1], long + "\nshort\nnoeol\n")
+
+    def test_folded_header_kept(self):
+        qid, reply = self.send("Subject: one\n two\n\tthree\nX-A: b\n\nbody\n")
+        self.assert_ok(reply)
+        self.assertIn("Subject: one\n two\n\tthree\nX-A: b", self.headers(self.queued(qid)))
+
+    def test_non_header_line_ends_headers(self):
+        qid, reply = self.send("Subject: one\nthis is not a header\nmore\n")
+        self.assert_ok(reply)
+        text = qfile.content(self.queued(qid)).decode()
+        self.assertTrue(text.endswith("Subject: one\nthis is not a header\nmore\n"), text)
+
+    def test_no_recipients_rejected(self):
+        qid, reply = self.send("\nx\n", rcpts=())
+        self.assertEqual((reply["status"], reply["code"], reply["dsn"]), ("5", "550", "5.1.0"))
+        self.assertEqual(self.listing()["incoming"], [])
+
+
+class TestAbort(CleanupBase):
+    def incoming(self):
+        return os.listdir(os.path.join(self.inst.spool, "incoming"))
+
+    def test_close_before_end_chunk_leaves_nothing(self):
+        c = CleanupClient(self.inst)
+        c.envelope(smtpd_env())
+        c.chunk("Subject: x\n\npartial body\n")
+        wait_for(lambda: self.incoming(), 5, what="temporary file")
+        c.close()
+        wait_for(lambda: not self.incoming(), 10, what="temporary file removed")
+
+    def test_close_after_greeting_leaves_nothing(self):
+        c = CleanupClient(self.inst)
+        c.close()
+        wait_for(lambda: not self.incoming(), 10, what="temporary file removed")
+
+    def test_kill_9_mid_message_leaves_no_committed_file(self):
+        c = CleanupClient(self.inst)
+        c.envelope(smtpd_env())
+        c.chunk("Subject: x\n\n" + "line\n" * 1000)
+        wait_for(lambda: self.incoming(), 5, what="temporary file")
+        pids = [p for p in pctest.pids_of(os.path.join("libexec", "postcote", "cleanup"))
+                if p != os.getpid()]
+        pids += [p for p in pctest.pids_of(" cleanup -") if p not in pids]
+        self.assertTrue(pids, "no cleanup process found")
+        for p in pids:
+            try:
+                os.kill(p, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        with self.assertRaises((EOFError, OSError)):
+            c.finish()
+        c.close()
+        committed = [n for n in self.incoming() if ID_RE.match(n)]
+        self.assertEqual(committed, [])
+        # a new process takes the next client
+        qid, reply = self.send("\nafter\n")
+        self.assert_ok(reply)
+
+    def test_garbage_envelope(self):
+        c = CleanupClient(self.inst)
+        c.f.write(b"this is not an attribute list\n\n")
+        c.f.flush()
+        c.sock.settimeout(5)
+        data = c.f.read()
+        c.close()
+        self.assertEqual(data, b"")
+        wait_for(lambda: not self.incoming(), 10, what="temporary file removed")
+
+
+class TestLimits(CleanupBase):
+    main_cf = "header_size_limit = 1000\nmessage_size_limit = 20000\n"
+
+    def test_header_size_limit_truncates(self):
+        big = "X-Big: " + "a" * 900 + "\n" + "".join("\t" + "b" * 70 + "\n" for _ in range(20))
+        qid, reply = self.send("Subject: s\n" + big + "X-After: yes\n\nbody\n")
+        self.assert_ok(reply)
+        hdrs = self.headers(self.queued(qid))
+        xbig = re.search(r"(?ms)^X-Big: .*?(?=^X-After)", hdrs).group(0)
+        self.assertLessEqual(len(xbig), 1001)
+        self.assertIn("X-After: yes", hdrs)
+        self.inst.wait_log("%s: header X-Big: message header length exceeds safety limit" % qid)
+
+    def test_hopcount_limit(self):
+        hops = "".join("Received: from h%d by x; Wed, 2 Dec 2026 18:00:00 +0000\n" % i for i in range(49))
+        qid, reply = self.send(hops + "Subject: loop\n\nbody\n")
+        self.assertEqual((reply["status"], reply["code"], reply["dsn"], reply["reason"]),
+                         ("5", "554", "5.4.0", "Error: too many hops"))
+        self.assertEqual(self.listing()["incoming"], [])
+        self.inst.wait_log("%s: reject: header Received: from h48" % qid)
+        hops = "".join("Received: from h%d by x\n" % i for i in range(48))
+        qid, reply = self.send(hops + "\nbody\n")
+        self.assert_ok(reply)
+
+    def test_message_size_limit(self):
+        qid, reply = self.send("Subject: s\n\n" + ("y" * 99 + "\n") * 300)
+        self.assertEqual((reply["status"], reply["code"], reply["dsn"]), ("5", "552", "5.3.4"))
+        self.assertEqual(self.listing()["incoming"], [])
+
+
+if __name__ == "__main__":
+    unittest.main()
