@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "config/pfconf.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/privs.h"
@@ -62,6 +63,15 @@ int who_lookup_name(const char *name, struct who *w)
 	return who_fill(getpwnam(name), w);
 }
 
+/* child_time_limit - seconds a delivery process may take in all */
+static unsigned child_time_limit(void)
+{
+	long long t = pfconf_get_time(agent.cfg, "command_time_limit") + 600
+		      + agent.lock_attempts * (agent.lock_delay > 0 ? agent.lock_delay : 1);
+
+	return t > 0 && t < 86400 ? (unsigned)t : 86400;
+}
+
 /* write_all - the whole buffer, or -1 */
 static int write_all(int fd, const void *p, size_t n)
 {
@@ -90,6 +100,7 @@ static void child_main(int fd, const struct who *w, run_fn *fn, void *ctx, size_
 	memset(&res, 0, sizeof(res));
 	buf_init(&out, max);
 	signal(SIGPIPE, SIG_IGN);
+	alarm(child_time_limit());	/* a hung file system must not hang local */
 	if (privs_drop(w->uid, w->gid, w->name, NULL, &error) < 0)
 		dres_set(&res, DS_DEFERRED, "4.3.0", "cannot switch to uid %d: %s", (int)w->uid, error);
 	else

@@ -202,7 +202,7 @@ static void read_file(void *ctx, struct dres *res, struct buf *out)
 	const char *error;
 	char chunk[8192];
 	ssize_t n;
-	int fd = safe_open(j->path, O_RDONLY, 0, &st, &error);
+	int fd = safe_open(j->path, O_RDONLY | O_NONBLOCK, 0, &st, &error);	/* a FIFO must not block */
 
 	if (fd < 0) {
 		int missing = errno == ENOENT || errno == ENOTDIR;
@@ -285,6 +285,11 @@ static void deliver_file(struct top *t, const struct level *lv, const struct who
 		return;
 	}
 	xfree(key);
+	if (strcmp(path, "/dev/null") == 0) {	/* "x: /dev/null" discards, as in Postfix */
+		dres_set(&r, DS_SENT, "2.0.0", "delivered to file: %s", path);
+		finish(t, lv, &r);
+		return;
+	}
 	memset(&j, 0, sizeof(j));
 	j.path = path;
 	j.user = user;
@@ -471,6 +476,9 @@ static void expand_list(struct top *t, const struct level *lv, const char *list,
 			if (*path != '/') {
 				dres_set(&r, DS_BOUNCED, "5.3.5", "include file must be an absolute path: %s", path);
 				finish(t, lv, &r);
+			} else if (lv->privs == NULL) {	/* luser_relay: no owner to read it as */
+				dres_set(&r, DS_BOUNCED, "5.7.1", "mail to include file is restricted");
+				finish(t, lv, &r);
 			} else if (lv->depth >= MAX_DEPTH) {
 				dres_set(&r, DS_BOUNCED, "5.4.6", "mail forwarding loop for %s", lv->addr);
 				finish(t, lv, &r);
@@ -564,7 +572,8 @@ static int try_forward(struct top *t, const struct level *lv, const struct parts
 			if (r.status == DS_DEFERRED) {
 				char *why = xstrdup(r.reason);
 
-				dres_set(&r, DS_DEFERRED, "4.3.5", "cannot open file %s: %s", path, why);
+				if (strncmp(why, "cannot switch", 13) != 0)	/* else: as it is */
+					dres_set(&r, DS_DEFERRED, "4.3.5", "cannot open file %s: %s", path, why);
 				xfree(why);
 				finish(t, lv, &r);
 				done = 1;

@@ -243,9 +243,17 @@ static void mbox_deliver(struct mbox_job *j, struct dres *res)
 
 	if (agent.lock_dotlock && (locked = dotlock_acquire(lock, res)) < 0)
 		goto done;
-	fd = safe_open(j->path, O_WRONLY | O_APPEND | O_CREAT, 0600, NULL, &error);
-	if (fd < 0) {
+	/* O_NONBLOCK: a FIFO planted as the mailbox must not hang the delivery */
+	fd = safe_open(j->path, O_WRONLY | O_APPEND | O_CREAT | O_NONBLOCK, 0600, NULL, &error);
+	if (fd < 0 && errno != 0 && strstr(error, strerror(errno)) != NULL) {
 		mbox_fail(j, res, errno, "cannot open file");
+	} else if (fd < 0) {	/* not a regular file, more than one link, replaced */
+		if (j->is_file)
+			dres_set(res, DS_DEFERRED, "4.2.0", "cannot append message to file %s: %s", j->path,
+				 error);
+		else
+			dres_set(res, DS_DEFERRED, "4.2.0", "cannot update mailbox %s for user %s. %s",
+				 j->path, j->user, error);
 	} else {
 		mbox_write(j, fd, res);
 		close(fd);

@@ -330,6 +330,9 @@ static void post_jail(struct daemon *d)
 	agent.stale_lock = pfconf_get_time(d->cfg, "stale_lock_time");
 	if (agent.lock_attempts < 1)
 		agent.lock_attempts = 1;
+	if (pfconf_get_int(d->cfg, "mailbox_size_limit") != 0
+	    && pfconf_get_int(d->cfg, "mailbox_size_limit") < pfconf_get_int(d->cfg, "message_size_limit"))
+		msg_fatal("main.cf configuration error: mailbox_size_limit is smaller than message_size_limit");
 	if (*pfconf_get(d->cfg, "mailbox_command_maps") || *pfconf_get(d->cfg, "mailbox_transport_maps")
 	    || *pfconf_get(d->cfg, "fallback_transport_maps"))
 		msg_warn("mailbox_command_maps, mailbox_transport_maps and fallback_transport_maps are not "

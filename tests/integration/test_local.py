@@ -323,6 +323,20 @@ class TestLocal(LocalTest):
             self.assertEqual(ans[0]["status"], "sent", ans[0])
             st = os.stat(os.path.join(self.spool_dir, u.name))
             self.assertEqual((st.st_uid, st.st_gid), (u.uid, u.gid))
+            # a Debian-style spool (root:mail 2775, not world-writable): the
+            # mailbox is created as the user with the spool's group
+            import grp
+            spool = os.path.join(self.tmp, "varmail")
+            os.makedirs(spool)
+            mail_gid = grp.getgrnam("mail").gr_gid
+            os.chown(spool, 0, mail_gid)
+            os.chmod(spool, 0o2775)
+            self.config("mail_spool_directory = %s\n" % spool)
+            time.sleep(1.2)
+            _, ans = self.deliver(["%s@test.example" % u.name])
+            self.assertEqual(ans[0]["status"], "sent", ans[0])
+            st = os.stat(os.path.join(spool, u.name))
+            self.assertEqual((st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode)), (u.uid, mail_gid, 0o600))
             return
         other = [p for p in pwd.getpwall() if p.pw_uid != os.getuid() and p.pw_name.isalnum()][0]
         self.config("")
@@ -434,6 +448,24 @@ class TestLocal(LocalTest):
         if ROOT:
             self.assertEqual(os.stat(path).st_uid, pwd.getpwnam("nobody").pw_uid)
         self.assertIn("status=sent (delivered to file: %s)" % path, self.log_line(qid, "file@test.example"))
+
+    def test_alias_dev_null_and_fifo(self):
+        fifo = os.path.join(self.out_dir, "fifo")
+        link = os.path.join(self.out_dir, "link")
+        os.mkfifo(fifo)
+        os.chmod(fifo, 0o666)
+        os.symlink("/etc/passwd", link)
+        self.write_aliases("devnull: /dev/null\nfifo: %s\nlink: %s\n" % (fifo, link))
+        self.config("")
+        t0 = time.monotonic()
+        _, ans = self.deliver(["devnull@test.example", "fifo@test.example", "link@test.example"],
+                              timeout=20)
+        self.assertEqual((ans[0]["status"], ans[0]["reason"]), ("sent", "delivered to file: /dev/null"))
+        self.assertEqual(ans[1]["status"], "deferred", ans[1])     # a FIFO: refused, no hang
+        self.assertLess(time.monotonic() - t0, 10)
+        self.assertEqual((ans[2]["status"], ans[2]["reason"]),
+                         ("deferred", "cannot append message to file %s: open %s: refusing to follow "
+                                      "a symbolic link" % (link, link)))
 
     def test_alias_file_restricted(self):
         path = os.path.join(self.out_dir, "file.mbox")
@@ -613,6 +645,43 @@ class TestLocal(LocalTest):
         qid, ans = self.deliver(["ext@test.example"])
         self.assertEqual(ans[0]["status"], "deferred", ans[0])
         self.assertTrue(ans[0]["reason"].startswith("cannot forward: "), ans[0])
+
+    def test_mailbox_transport_hand_off(self):
+        u = self.user()
+        self.config("mailbox_transport = lmtp:unix:private/dovecot-lmtp\n")
+        path = os.path.join(self.inst.spool, "private", "lmtp")
+        srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        srv.bind(path)
+        srv.listen(1)
+        srv.settimeout(20)
+        self.addCleanup(srv.close)
+        got = {}
+
+        def agent():
+            conn, _ = srv.accept()
+            with conn, conn.makefile("rwb") as f:
+                f.write(b"proto=delivery\nversion=1\n\n")
+                f.flush()
+                got.update(read_list(f))
+                f.write(b"index=0\nstatus=sent\ndsn=2.0.0\nreason=250 2.0.0 Saved\n\nend=1\n\n")
+                f.flush()
+        th = threading.Thread(target=agent, daemon=True)
+        th.start()
+        rcpt = "%s@test.example" % u.name
+        qid, ans = self.deliver([rcpt])
+        th.join(10)
+        self.assertEqual((ans[0]["status"], ans[0]["reason"]), ("sent", "250 2.0.0 Saved"))
+        self.assertEqual((got["rcpt"], got["transport"], got["nexthop"], got["queue_id"]),
+                         (rcpt, "lmtp", "unix:private/dovecot-lmtp", qid))
+        self.assertNotIn("%s: to=<%s>" % (qid, rcpt), self.inst.log())   # the other agent logs it
+
+    def test_luser_relay(self):
+        u = self.user()
+        self.config("luser_relay = %s+$user\n" % u.name)
+        qid, ans = self.deliver(["stranger@test.example"])
+        self.assertEqual(ans[0]["status"], "sent", ans[0])
+        self.assertIn("Delivered-To: %s+stranger@test.example" % u.name,
+                      self.read(os.path.join(self.spool_dir, u.name)))
 
 
 if __name__ == "__main__":
