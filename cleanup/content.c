@@ -144,6 +144,7 @@ static void end_header_block(struct cleanup *c)
 out:
 	xfree(c->block_type);
 	xfree(c->block_boundary);
+	c->block_type = c->block_boundary = NULL;
 }
 
 /* boundary_line - "--b" (1) or "--b--" (2) for an open boundary at level *lvl, else 0 */

@@ -72,9 +72,9 @@ struct lookup {
 	char *ext;		/* extension removed for the matching key (malloc'ed), or NULL */
 };
 
-/* addr_lookup - the search order above: MAP_FOUND/NOTFOUND/ERROR */
-static int addr_lookup(struct cleanup *c, struct maplist *ml, const char *addr,
-		       struct lookup *lk, const char **error_r)
+/* addr_lookup_ext - the search order above for an external-form address */
+static int addr_lookup_ext(struct cleanup *c, struct maplist *ml, const char *addr,
+			   struct lookup *lk, const char **error_r)
 {
 	const char *at = strrchr(addr, '@');
 	const char *dom = at != NULL ? at + 1 : "";
@@ -115,6 +115,17 @@ static int addr_lookup(struct cleanup *c, struct maplist *ml, const char *addr,
 		TRY(xstrdup(at), (const char *)NULL);
 #undef TRY
 	return MAP_NOTFOUND;
+}
+
+/* addr_lookup - look up an internal-form address (tables hold the external form) */
+static int addr_lookup(struct cleanup *c, struct maplist *ml, const char *iaddr,
+		       struct lookup *lk, const char **error_r)
+{
+	char *ext_form = hdr_addr_external(iaddr);
+	int ret = addr_lookup_ext(c, ml, ext_form, lk, error_r);
+
+	xfree(ext_form);
+	return ret;
 }
 
 /*

@@ -300,9 +300,9 @@ class TestAbort(CleanupBase):
         c.envelope(smtpd_env())
         c.chunk("Subject: x\n\n" + "line\n" * 1000)
         wait_for(lambda: self.incoming(), 5, what="temporary file")
-        pids = [p for p in pctest.pids_of(os.path.join("libexec", "postcote", "cleanup"))
+        # only this instance's cleanup (its daemon_directory is private to the test)
+        pids = [p for p in pctest.pids_of(os.path.join(self.inst.daemon_dir, "cleanup"))
                 if p != os.getpid()]
-        pids += [p for p in pctest.pids_of(" cleanup -") if p not in pids]
         self.assertTrue(pids, "no cleanup process found")
         for p in pids:
             try:
@@ -357,6 +357,310 @@ class TestLimits(CleanupBase):
         qid, reply = self.send("Subject: s\n\n" + ("y" * 99 + "\n") * 300)
         self.assertEqual((reply["status"], reply["code"], reply["dsn"]), ("5", "552", "5.3.4"))
         self.assertEqual(self.listing()["incoming"], [])
+
+
+HEADER_CHECKS = r"""
+/^Subject: reject me/ REJECT
+/^Subject: reject text/ REJECT 5.7.0 go away
+/^Subject: reject4/ REJECT 4.7.2 try later
+/^Subject: defer me/ DEFER
+/^Subject: warn me/ WARN watch out
+/^Subject: info me/ INFO fyi
+/^Subject: ignore me/ IGNORE
+/^X-Drop:/ IGNORE
+/^From:.*$/ REPLACE From: mail@mydomain.local
+/^Subject: prepend me/ PREPEND X-Prepended: yes
+/^Subject: hold me/ HOLD held
+/^Subject: discard me/ DISCARD dropped
+/^Subject: redirect me/ REDIRECT other@test.example
+/^Subject: bcc me/ BCC copy@test.example
+/^Subject: dunno me/ DUNNO
+/^Subject: ok me/ OK
+/^Subject: unknown me/ FROBNICATE
+/^Subject: bad replace/ REPLACE not a header
+"""
+
+BODY_CHECKS = r"""
+/^reject body/ REJECT body bad
+/^replace body/ REPLACE replaced line
+/^ignore body/ IGNORE
+/^warn body/ WARN body warning
+"""
+
+
+class TestChecks(CleanupBase):
+    def prepare(self):
+        hc = self.table("header_checks.pcre", HEADER_CHECKS)
+        bc = self.table("body_checks.pcre", BODY_CHECKS)
+        mc = self.table("mime_checks.pcre", "/^Content-Type: application\\/x-evil/ REJECT evil attachment\n")
+        nc = self.table("nested_checks.pcre", "/^Subject: nested bad/ REJECT nested\n")
+        self.inst.write_main_cf("header_checks = pcre:%s\nbody_checks = pcre:%s\n"
+                                "mime_header_checks = pcre:%s\nnested_header_checks = pcre:%s\n"
+                                % (hc, bc, mc, nc))
+
+    ORIGIN = ("from client.example[127.0.0.1]; from=<sender@ext.example> to=<bob@test.example> "
+              "proto=ESMTP helo=<helo.example>")
+
+    def msg(self, subject, body="body\n", extra=""):
+        return "Subject: %s\n%s\n%s" % (subject, extra, body)
+
+    def reject(self, subject, status, code, dsn, reason, logged):
+        qid, reply = self.send(self.msg(subject))
+        self.assertEqual((reply["status"], reply["code"], reply["dsn"], reply["reason"]),
+                         (status, code, dsn, reason))
+        self.assertEqual(self.listing()["incoming"], [])
+        self.inst.wait_log("%s: reject: header Subject: %s %s: %s" % (qid, subject, self.ORIGIN, logged))
+
+    def test_reject(self):
+        self.reject("reject me", "5", "550", "5.7.1", "message content rejected",
+                    "5.7.1 message content rejected")
+
+    def test_reject_with_text_and_code(self):
+        self.reject("reject text", "5", "550", "5.7.0", "go away", "5.7.0 go away")
+
+    def test_reject_with_4xx_code_defers(self):
+        self.reject("reject4", "4", "451", "4.7.2", "try later", "4.7.2 try later")
+
+    def test_defer(self):
+        self.reject("defer me", "4", "451", "4.7.1", "service unavailable", "4.7.1 service unavailable")
+
+    def test_warn_and_info_are_logged_and_queued(self):
+        qid, reply = self.send(self.msg("warn me"))
+        self.assert_ok(reply)
+        self.queued(qid)
+        self.inst.wait_log("%s: warning: header Subject: warn me %s: watch out" % (qid, self.ORIGIN))
+        qid, reply = self.send(self.msg("info me"))
+        self.assert_ok(reply)
+        self.inst.wait_log("%s: info: header Subject: info me %s: fyi" % (qid, self.ORIGIN))
+
+    def test_ignore(self):
+        qid, reply = self.send(self.msg("ignore me", extra="X-Drop: yes\n X-folded: too\nX-Keep: 1\n"))
+        self.assert_ok(reply)
+        hdrs = self.headers(self.queued(qid))
+        self.assertNotIn("ignore me", hdrs)
+        self.assertNotIn("X-Drop", hdrs)
+        self.assertNotIn("X-folded", hdrs)
+        self.assertIn("X-Keep: 1", hdrs)
+
+    def test_replace_from_pcre_table(self):
+        qid, reply = self.send(self.msg("plain", extra="From: App <app@localhost>\n"))
+        self.assert_ok(reply)
+        hdrs = self.headers(self.queued(qid))
+        self.assertIn("\nFrom: mail@mydomain.local\n", hdrs + "\n")
+        self.assertNotIn("app@localhost", hdrs)
+        self.inst.wait_log("%s: replace: header From: App <app@localhost> %s: From: mail@mydomain.local"
+                           % (qid, self.ORIGIN))
+
+    def test_prepend(self):
+        qid, reply = self.send(self.msg("prepend me"))
+        self.assert_ok(reply)
+        hdrs = self.headers(self.queued(qid))
+        self.assertIn("X-Prepended: yes\nSubject: prepend me", hdrs)
+        self.inst.wait_log("%s: prepend: header Subject: prepend me %s: X-Prepended: yes" % (qid, self.ORIGIN))
+
+    def test_hold_commits_into_hold_queue(self):
+        qid, reply = self.send(self.msg("hold me"))
+        self.assert_ok(reply)
+        self.assertEqual(self.listing()["incoming"], [])
+        recs = self.queued(qid, "hold")
+        self.assertEqual(self.rcpts(recs), ["bob@test.example"])
+        self.inst.wait_log("%s: hold: header Subject: hold me %s: held" % (qid, self.ORIGIN))
+
+    def test_discard(self):
+        qid, reply = self.send(self.msg("discard me"))
+        self.assert_ok(reply)
+        self.assertEqual(self.listing(), {"incoming": [], "hold": []})
+        self.inst.wait_log("%s: discard: header Subject: discard me %s: dropped" % (qid, self.ORIGIN))
+
+    def test_redirect_replaces_recipients(self):
+        qid, reply = self.send(self.msg("redirect me"), rcpts=("bob@test.example", "carol@test.example"))
+        self.assert_ok(reply)
+        self.assertEqual(self.rcpts(self.queued(qid)), ["other@test.example"])
+        self.inst.wait_log("%s: redirect: header Subject: redirect me %s: other@test.example" % (qid, self.ORIGIN))
+
+    def test_bcc_adds_recipient(self):
+        qid, reply = self.send(self.msg("bcc me"))
+        self.assert_ok(reply)
+        recs = self.queued(qid)
+        self.assertEqual(self.rcpts(recs), ["bob@test.example", "copy@test.example"])
+        self.assertEqual(qfile.values(recs, "N"), ["NEVER"])
+
+    def test_dunno_ok_unknown_and_bad_replace_keep_the_header(self):
+        for subj in ("dunno me", "ok me", "unknown me", "bad replace"):
+            qid, reply = self.send(self.msg(subj))
+            self.assert_ok(reply)
+            self.assertIn("Subject: " + subj, self.headers(self.queued(qid)))
+        self.inst.wait_log("warning: unknown command in header_checks map: FROBNICATE")
+        self.inst.wait_log('warning: bad REPLACE header text "not a header" in header_checks map'
+                           ' -- need "headername: headervalue"')
+
+    def test_body_checks(self):
+        qid, reply = self.send(self.msg("plain", body="line one\nreject body now\n"))
+        self.assertEqual((reply["status"], reply["code"], reply["dsn"], reply["reason"]),
+                         ("5", "550", "5.7.1", "body bad"))
+        self.inst.wait_log("%s: reject: body reject body now %s: 5.7.1 body bad" % (qid, self.ORIGIN))
+        qid, reply = self.send(self.msg("plain", body="replace body x\nignore body y\nwarn body z\nkeep\n"))
+        self.assert_ok(reply)
+        self.assertEqual(self.body(self.queued(qid)), "replaced line\nwarn body z\nkeep\n")
+        self.inst.wait_log("%s: warning: body warn body z %s: body warning" % (qid, self.ORIGIN))
+
+    def test_mime_and_nested_header_checks(self):
+        mime = ("MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"XX\"\n\npreamble\n"
+                "--XX\nContent-Type: text/plain\n\nhello in part\n"
+                "--XX\nContent-Type: application/x-evil\n\nAAAA\n--XX--\n")
+        qid, reply = self.send("Subject: m\n" + mime)
+        self.assertEqual((reply["status"], reply["reason"]), ("5", "evil attachment"))
+        self.inst.wait_log("%s: reject: header Content-Type: application/x-evil %s" % (qid, self.ORIGIN))
+        nested = ("MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=YY\n\n"
+                  "--YY\nContent-Type: message/rfc822\n\nFrom: x@y\nSubject: nested bad\n\ninner\n--YY--\n")
+        qid, reply = self.send("Subject: n\n" + nested)
+        self.assertEqual((reply["status"], reply["reason"]), ("5", "nested"))
+        # the same Subject in a MIME part is not a nested message header, and a
+        # Subject: reject me there is not a primary header either
+        part = ("MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=ZZ\n\n"
+                "--ZZ\nSubject: reject me\nContent-Type: text/plain\n\nx\n--ZZ--\nreject body after\n")
+        qid, reply = self.send("Subject: p\n" + part)
+        self.assertEqual(reply["status"], "5")  # the epilogue line is a body line
+        part = part.replace("reject body after", "epilogue")
+        qid, reply = self.send("Subject: p\n" + part)
+        self.assert_ok(reply)
+        self.assertIn("Subject: reject me", self.body(self.queued(qid)))
+
+
+class TestCanonical(CleanupBase):
+    def prepare(self):
+        sc = self.table("sender_canonical", "/.*/ mail@mydomain.local\nalice@test.example alice.smith@test.example\n",
+                        postmap=True)
+        rc = self.table("recipient_canonical", "bob@test.example robert@test.example\n@old.example @new.example\n",
+                        postmap=True)
+        cc = self.table("canonical.pcre", "/^(.*)@legacy\\.example$/ ${1}@modern.example\n")
+        self.inst.write_main_cf("sender_canonical_maps = hash:%s\nrecipient_canonical_maps = hash:%s\n"
+                                "canonical_maps = pcre:%s\nmasquerade_domains = !keep.example.org, example.org\n"
+                                "masquerade_exceptions = root\n" % (sc, rc, cc))
+
+    def test_literal_regex_key_in_hash_table_matches_nothing(self):
+        qid, reply = self.send("Subject: s\n\nb\n", sender="someone@ext.example")
+        self.assert_ok(reply)
+        self.assertEqual(qfile.values(self.queued(qid), "S"), ["someone@ext.example"])
+
+    def test_envelope_sender_and_recipient_canonical(self):
+        qid, reply = self.send("\nb\n", sender="alice@test.example",
+                               rcpts=("bob@test.example", "joe@old.example", "x@legacy.example"))
+        self.assert_ok(reply)
+        recs = self.queued(qid)
+        self.assertEqual(qfile.values(recs, "S"), ["alice.smith@test.example"])
+        self.assertEqual(self.rcpts(recs), ["robert@test.example", "joe@new.example", "x@modern.example"])
+        origs = [v.split("=", 1)[1] for v in qfile.values(recs, "A") if v.startswith("orig_rcpt=")]
+        self.assertEqual(origs, ["bob@test.example", "joe@old.example", "x@legacy.example"])
+
+    def test_header_rewriting_only_in_local_context(self):
+        content = ("From: Alice <alice@test.example>\nTo: \"Bob B\" <bob@test.example>, x@legacy.example (X)\n"
+                   "Cc: undisclosed-recipients:;\nSubject: s\n\nb\n")
+        qid, reply = self.send(content, ctx="local")
+        self.assert_ok(reply)
+        hdrs = self.headers(self.queued(qid))
+        self.assertIn("From: Alice <alice.smith@test.example>", hdrs)
+        self.assertIn("To: \"Bob B\" <robert@test.example>, x@modern.example (X)", hdrs)
+        self.assertIn("Cc: undisclosed-recipients:;", hdrs)
+        qid, reply = self.send(content, ctx="remote")
+        self.assert_ok(reply)
+        self.assertIn("From: Alice <alice@test.example>", self.headers(self.queued(qid)))
+
+    def test_bare_header_address_gets_myorigin(self):
+        qid, reply = self.send("To: root, \"john doe\"@legacy.example\n\nb\n", ctx="local")
+        self.assert_ok(reply)
+        self.assertIn("To: root@test.example, \"john doe\"@modern.example", self.headers(self.queued(qid)))
+
+    def test_masquerade(self):
+        qid, reply = self.send("From: u@host.sub.example.org, root@h.example.org, k@keep.example.org\n\nb\n",
+                               sender="u@mx.example.org", ctx="local")
+        self.assert_ok(reply)
+        recs = self.queued(qid)
+        self.assertEqual(qfile.values(recs, "S"), ["u@example.org"])
+        self.assertIn("From: u@example.org, root@h.example.org, k@keep.example.org", self.headers(recs))
+
+
+class TestCanonicalPcreSeed(CleanupBase):
+    """The seed's intent done with a regular expression table: every sender rewritten."""
+
+    def prepare(self):
+        sc = self.table("sender_canonical.pcre", "/.*/ mail@mydomain.local\n")
+        self.inst.write_main_cf("sender_canonical_maps = pcre:%s\n" % sc)
+
+    def test_every_sender_rewritten(self):
+        qid, reply = self.send("From: app@localhost\n\nb\n", sender="app@localhost", ctx="local")
+        self.assert_ok(reply)
+        recs = self.queued(qid)
+        self.assertEqual(qfile.values(recs, "S"), ["mail@mydomain.local"])
+        self.assertIn("From: mail@mydomain.local", self.headers(recs))
+        qid, reply = self.send("\nb\n", sender="")
+        self.assert_ok(reply)
+        self.assertEqual(qfile.values(self.queued(qid), "S"), [""])
+
+
+class TestVirtual(CleanupBase):
+    def prepare(self):
+        big = ", ".join("m%d@test.example" % i for i in range(12))
+        v = self.table("virtual", "list@test.example a@test.example, b@test.example\n"
+                                  "self@test.example self@test.example, copy@test.example\n"
+                                  "loop1@test.example loop2@test.example\n"
+                                  "loop2@test.example loop1@test.example\n"
+                                  "chain@test.example list@test.example\n"
+                                  "big@test.example %s\n"
+                                  "@catch.example catchall@test.example\n" % big, postmap=True)
+        self.inst.write_main_cf("virtual_alias_maps = hash:%s\nvirtual_alias_recursion_limit = 5\n"
+                                "virtual_alias_expansion_limit = 10\n" % v)
+
+    def origs(self, recs):
+        return [v.split("=", 1)[1] for v in qfile.values(recs, "A") if v.startswith("orig_rcpt=")]
+
+    def test_expansion(self):
+        qid, reply = self.send("\nb\n", rcpts=("chain@test.example", "x@catch.example", "plain@test.example"))
+        self.assert_ok(reply)
+        recs = self.queued(qid)
+        self.assertEqual(self.rcpts(recs), ["a@test.example", "b@test.example", "catchall@test.example",
+                                            "plain@test.example"])
+        self.assertEqual(self.origs(recs), ["chain@test.example", "chain@test.example", "x@catch.example",
+                                            "plain@test.example"])
+        self.assertEqual(qfile.values(recs, "C")[0].split()[2], "4")
+
+    def test_self_reference_is_kept_once(self):
+        qid, reply = self.send("\nb\n", rcpts=("self@test.example", "self@test.example"))
+        self.assert_ok(reply)
+        self.assertEqual(self.rcpts(self.queued(qid)), ["self@test.example", "copy@test.example"])
+
+    def test_loop_defers_at_recursion_limit(self):
+        qid, reply = self.send("\nb\n", rcpts=("loop1@test.example",))
+        self.assertEqual((reply["status"], reply["code"], reply["dsn"]), ("4", "451", "4.3.0"))
+        self.assertEqual(self.listing()["incoming"], [])
+        self.inst.wait_log("%s: unreasonable virtual_alias_maps map nesting for loop1@test.example"
+                           " -- message not accepted, try again later" % qid)
+
+    def test_expansion_limit(self):
+        qid, reply = self.send("\nb\n", rcpts=("big@test.example",))
+        self.assertEqual((reply["status"], reply["dsn"]), ("4", "4.3.0"))
+        self.inst.wait_log("%s: unreasonable virtual_alias_maps map expansion size for big@test.example" % qid)
+
+
+class TestMapErrors(CleanupBase):
+    main_cf = ("virtual_alias_maps = hash:/nonexistent/virtual\n")
+
+    def test_missing_table_defers(self):
+        qid, reply = self.send("\nb\n")
+        self.assertEqual((reply["status"], reply["code"], reply["dsn"], reply["reason"]),
+                         ("4", "451", "4.3.0", "Error: queue file write error"))
+        self.assertEqual(self.listing()["incoming"], [])
+        log = self.inst.wait_log("virtual_alias_maps map lookup problem for bob@test.example")
+        self.assertIn("warning: hash:/nonexistent/virtual is unavailable.", log)
+
+
+class TestHeaderCheckErrors(CleanupBase):
+    main_cf = "header_checks = fail:broken\n"
+
+    def test_header_checks_error_defers(self):
+        qid, reply = self.send("Subject: s\n\nb\n")
+        self.assertEqual((reply["status"], reply["dsn"]), ("4", "4.3.0"))
+        self.inst.wait_log("%s: header_checks map lookup problem -- message not accepted, try again later" % qid)
 
 
 if __name__ == "__main__":
