@@ -790,14 +790,15 @@ class TestWithLocal(QmgrBase):
         if not os.path.exists(pctest.libexec("local")):
             self.fail("the local delivery agent is not installed")
 
-    def make_local(self):
+    def make_local(self, extra="", cleanup=True):
         spool_mail = None
         if os.geteuid() == 0:
-            inst = self.make("home_mailbox = Maildir/\nalias_maps =\nalias_database =\n", agent=False)
+            inst = self.make("home_mailbox = Maildir/\nalias_maps =\nalias_database =\n" + extra,
+                             agent=False, cleanup=cleanup)
             self.user, self.home, _, _ = pctest.make_user(inst.root)
             self.addCleanup(pctest.remove_user, self.user)
         else:
-            inst = self.make("alias_maps =\nalias_database =\n", agent=False)
+            inst = self.make("alias_maps =\nalias_database =\n" + extra, agent=False, cleanup=cleanup)
             spool_mail = os.path.join(inst.root, "mail")
             os.makedirs(spool_mail)
             with open(os.path.join(inst.etc, "main.cf"), "a") as f:
@@ -825,6 +826,49 @@ class TestWithLocal(QmgrBase):
             self.assertEqual(pctest.count_maildir(self.home), 3)
         else:
             self.assertEqual(self.mbox_text().count("Subject: test "), 3)
+
+    def mailbox_messages(self):
+        """The messages delivered to the test user, as email.message objects."""
+        out = []
+        if self.home is not None:
+            d = os.path.join(self.home, "Maildir", "new")
+            for n in sorted(os.listdir(d)) if os.path.isdir(d) else []:
+                with open(os.path.join(d, n), "rb") as f:
+                    out.append(email.message_from_bytes(f.read()))
+        else:
+            import mailbox
+            p = os.path.join(self.spool_mail, self.user)
+            if os.path.exists(p):
+                out = [email.message_from_bytes(m.as_bytes()) for m in mailbox.mbox(p)]
+        return out
+
+    def test_expiry_bounce_through_cleanup_and_local(self):
+        # the whole return path: qmgr -> real cleanup -> queue -> qmgr -> local -> mailbox
+        if not os.path.exists(pctest.libexec("cleanup")):
+            self.fail("the cleanup daemon is not installed")
+        self.make_local("transport_maps = inline:{ nowhere.example=nosuchtransport: }\n"
+                        "maximal_queue_lifetime = 1h\n", cleanup=False)
+        self.inst.write_master_cf(QMGR_LINE + "local     unix  -       n       n       -       -       local\n"
+                                  "cleanup   unix  n       -       n       -       0       cleanup\n")
+        sender = "%s@test.example" % self.user
+        qid = self.queue(sender=sender, rcpts=["someone@nowhere.example"], arrival=time.time() - 7200,
+                         body="From: %s\nSubject: doomed\n\ndoomed body\n" % sender)
+        self.start()
+        wait_for(lambda: self.mailbox_messages(), 30, what="the notification in the mailbox")
+        log = self.inst.log()
+        self.assertIn("%s: from=<%s>, status=expired, returned to sender" % (qid, sender), log)
+        newid = [l.split("notification: ")[1] for l in log.splitlines()
+                 if "%s: sender non-delivery notification: " % qid in l][0]
+        self.assertRegex(log, r"%s: from=<>, size=\d+, nrcpt=1 \(queue active\)" % newid)
+        self.inst.wait_log("%s: removed" % newid)
+        m = self.mailbox_messages()[0]
+        self.assertEqual(m.get_content_type(), "multipart/report")
+        self.assertEqual(m["Return-Path"], "<>")
+        human, per_msg, per_rcpt, orig = dsn_parts(m)
+        self.assertEqual(per_msg["X-Postfix-Queue-ID"], qid)
+        self.assertEqual(per_rcpt[0]["Final-Recipient"], "rfc822; someone@nowhere.example")
+        self.assertEqual(per_rcpt[0]["Action"], "failed")
+        self.assertIn("doomed body", orig.get_payload()[0].get_payload())
 
     def test_unknown_user_bounces_through_local(self):
         self.make_local()
