@@ -192,6 +192,8 @@ static int build(struct buf *b, const struct message *m, enum dsn_kind kind, con
 		xfree(qto);
 		return -1;
 	}
+	for (size_t i = 0; i < content.len && !eight; i++)
+		eight = (unsigned char)content.data[i] >= 0x80;	/* 8-bit text without BODY=8BITMIME */
 	snprintf(boundary, sizeof(boundary), "%s.%ld/%s", m->id, (long)time(NULL), host);
 	mail_date(date, sizeof(date), time(NULL));
 	buf_printf(b, "From: MAILER-DAEMON@%s (Mail Delivery System)\n", host);
