@@ -443,7 +443,7 @@ static void defer_message(struct message *m)
 	tv[1].tv_usec = 0;
 	if (utimes(path, tv) < 0)
 		msg_warn("%s: set next attempt time of %s: %m", m->id, path);
-	if (queue_move(m->id, "active", 0, "deferred", 1, &error) < 0)
+	if (queue_move(m->id, "active", 0, "deferred", queue_depth("deferred"), &error) < 0)
 		msg_warn("%s: %s", m->id, error);
 	xfree(path);
 }
@@ -453,13 +453,13 @@ static void remove_message(struct message *m)
 {
 	char *path = queue_path("active", m->id);
 
-	if (unlink(path) < 0 && errno != ENOENT) {
+	/* the logs first: a crash in between leaves no orphaned log behind */
+	qlog_remove("defer", m->id);
+	qlog_remove("bounce", m->id);
+	if (unlink(path) < 0 && errno != ENOENT)
 		msg_warn("%s: remove %s: %m", m->id, path);
-	} else {
-		qlog_remove("defer", m->id);
-		qlog_remove("bounce", m->id);
+	else
 		msg_info("%s: removed", m->id);
-	}
 	xfree(path);
 }
 

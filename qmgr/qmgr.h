@@ -133,6 +133,7 @@ void scan_run(void *ctx);
 int queue_move(const char *id, const char *from, int from_depth, const char *to, int to_depth,
 	       const char **error_r);
 char *queue_path(const char *queue, const char *id);
+int queue_depth(const char *queue);
 /* scan_room - a message left the active queue: continue an incoming scan the limit stopped */
 void scan_room(void);
 

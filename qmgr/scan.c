@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "config/pfconf.h"
 #include "core/argv.h"
 #include "core/event.h"
 #include "core/log.h"
@@ -27,10 +28,28 @@
 
 static int incoming_backlog;	/* the active limit stopped an incoming scan */
 
-/* queue_depth - hashed queues (hash_queue_names = deferred, defer) use one level */
-static int queue_depth(const char *queue)
+/*
+ * queue_depth - subdirectory levels of a queue: hash_queue_depth for the
+ * queues in hash_queue_names (default "deferred, defer"); incoming/ and
+ * active/ stay flat whatever the list says (cleanup and the agents use them so)
+ */
+int queue_depth(const char *queue)
 {
-	return strcmp(queue, "deferred") == 0 || strcmp(queue, "defer") == 0;
+	static struct argv *names;
+	static int depth = -1;
+
+	if (strcmp(queue, "incoming") == 0 || strcmp(queue, "active") == 0)
+		return 0;
+	if (depth < 0) {
+		long long d = pfconf_get_int(qmgr.cfg, "hash_queue_depth");
+
+		depth = d < 1 ? 1 : d > 16 ? 16 : (int)d;
+		names = pfconf_get_list(qmgr.cfg, "hash_queue_names");
+	}
+	for (size_t i = 0; i < names->n; i++)
+		if (strcmp(names->v[i], queue) == 0)
+			return depth;
+	return 0;
 }
 
 char *queue_path(const char *queue, const char *id)
@@ -185,7 +204,7 @@ static void scan_deferred(int flush)
 
 	argv_init(&ids);
 	argv_init(&subs);
-	list_dir(dir, 1, &ids, &subs);
+	list_dir(dir, queue_depth("deferred"), &ids, &subs);
 	for (size_t i = 0; i < ids.n; i++) {
 		char *path = queue_path("deferred", ids.v[i]);
 		struct stat st;
@@ -196,7 +215,7 @@ static void scan_deferred(int flush)
 			continue;
 		if (qmgr.nmsgs >= qmgr.active_limit)
 			break;
-		if (queue_move(ids.v[i], "deferred", 1, "active", 0, &error) < 0) {
+		if (queue_move(ids.v[i], "deferred", queue_depth("deferred"), "active", 0, &error) < 0) {
 			if (errno != ENOENT)
 				msg_warn("%s: %s", ids.v[i], error);
 			continue;

@@ -16,6 +16,7 @@ import itertools
 import os
 import pwd
 import random
+import re
 import socket
 import threading
 import time
@@ -455,9 +456,9 @@ class TestStartup(QmgrBase):
         for q in (qid, qid2, qid3):
             wait_for(lambda: os.path.exists(self.path("corrupt", q)), 10, what="corrupt/" + q)
             self.assertFalse(os.path.exists(self.path("active", q)))
-        log = self.inst.log()
         for q in (qid, qid2, qid3):
-            self.assertRegex(log, r"qmgr\[\d+\]: warning: %s: corrupt queue file" % q)
+            wait_for(lambda: re.search(r"qmgr\[\d+\]: warning: %s: corrupt queue file" % q, self.inst.log()),
+                     10, what="corrupt warning for " + q)
         self.assertEqual(self.agent.requests, [])
 
 
@@ -479,6 +480,19 @@ class TestDeferral(QmgrBase):
         with open(self.path("defer", qid[0], qid)) as f:
             self.assertIn("4.3.0\tbob@test.example\tmail transport unavailable", f.read())
         self.assertNotIn("%s: removed" % qid, log)
+
+    def test_hash_queue_depth_two(self):
+        self.make("hash_queue_depth = 2\n", agent=False)
+        qid = self.queue()
+        self.start()
+        p = self.path("deferred", qid[0], qid[1], qid)
+        wait_for(lambda: os.path.exists(p), 10, what=p)
+        self.assertTrue(os.path.exists(self.path("defer", qid[0], qid[1], qid)))
+        self.agent = FakeAgent(self.path("private", "local"))
+        self.addCleanup(self.agent.close)
+        self.trigger(b"F")
+        wait_for(lambda: not os.path.exists(p), 10, what="%s retried" % qid)
+        self.inst.wait_log("%s: removed" % qid)
 
     def test_backoff_grows_with_age_up_to_maximum(self):
         self.make("minimal_backoff_time = 100s\nmaximal_backoff_time = 2000s\n", agent=False)
@@ -509,6 +523,7 @@ class TestDeferral(QmgrBase):
         r = self.inst.postfix("flush")
         self.assertEqual(r.returncode, 0, r.stderr)
         self.wait_gone(qid)
+        self.inst.wait_log("%s: removed" % qid)
         self.assertFalse(os.path.exists(self.path("defer", qid[0], qid)))
         self.assertEqual(self.agent.all_rcpts(), ["bob@test.example"])
 
