@@ -94,22 +94,9 @@ static int verify(uid_t uid, gid_t gid, const char **error_r)
 	return 0;
 }
 
-int privs_drop(uid_t uid, gid_t gid, const char *user_name, const char *chroot_dir,
-	       const char **error_r)
+/* become - shared tail of the privilege drops: groups already set */
+static int become(uid_t uid, gid_t gid, const char *chroot_dir, const char **error_r)
 {
-	if (geteuid() != 0) {
-		if (getuid() != uid || getgid() != gid) {
-			snprintf(errbuf, sizeof(errbuf),
-				 "cannot switch to uid %d gid %d: not running as root", (int)uid, (int)gid);
-			*error_r = errbuf;
-			return -1;
-		}
-		if (chroot_dir != NULL && do_chroot(chroot_dir, error_r) < 0)
-			return -1;
-		return verify(uid, gid, error_r);
-	}
-	if (user_name != NULL ? initgroups(user_name, gid) < 0 : setgroups(1, &gid) < 0)
-		return fail(error_r, "setgroups");
 	if (setresgid(gid, gid, gid) < 0)
 		return fail(error_r, "setresgid");
 	if (chroot_dir != NULL && do_chroot(chroot_dir, error_r) < 0)
@@ -117,4 +104,58 @@ int privs_drop(uid_t uid, gid_t gid, const char *user_name, const char *chroot_d
 	if (setresuid(uid, uid, uid) < 0)
 		return fail(error_r, "setresuid");
 	return verify(uid, gid, error_r);
+}
+
+/* unprivileged - not root: only our own identity (plus a chroot attempt) */
+static int unprivileged(uid_t uid, gid_t gid, const char *chroot_dir, const char **error_r)
+{
+	if (getuid() != uid || getgid() != gid) {
+		snprintf(errbuf, sizeof(errbuf),
+			 "cannot switch to uid %d gid %d: not running as root", (int)uid, (int)gid);
+		*error_r = errbuf;
+		return -1;
+	}
+	if (chroot_dir != NULL && do_chroot(chroot_dir, error_r) < 0)
+		return -1;
+	return verify(uid, gid, error_r);
+}
+
+int privs_drop(uid_t uid, gid_t gid, const char *user_name, const char *chroot_dir,
+	       const char **error_r)
+{
+	if (geteuid() != 0)
+		return unprivileged(uid, gid, chroot_dir, error_r);
+	if (user_name != NULL ? initgroups(user_name, gid) < 0 : setgroups(1, &gid) < 0)
+		return fail(error_r, "setgroups");
+	return become(uid, gid, chroot_dir, error_r);
+}
+
+int privs_user_groups(const char *user_name, gid_t gid, gid_t **groups_r, int *ngroups_r,
+		      const char **error_r)
+{
+	int n = 16;
+	gid_t *g = xmalloc(sizeof(*g) * (size_t)n);
+
+	while (getgrouplist(user_name, gid, g, &n) < 0) {
+		if (n > 65536) {
+			xfree(g);
+			snprintf(errbuf, sizeof(errbuf), "%s: too many groups", user_name);
+			*error_r = errbuf;
+			return -1;
+		}
+		g = xreallocarray(g, (size_t)n, sizeof(*g));
+	}
+	*groups_r = g;
+	*ngroups_r = n;
+	return 0;
+}
+
+int privs_drop_groups(uid_t uid, gid_t gid, const gid_t *groups, int ngroups,
+		      const char *chroot_dir, const char **error_r)
+{
+	if (geteuid() != 0)
+		return unprivileged(uid, gid, chroot_dir, error_r);
+	if (ngroups > 0 ? setgroups((size_t)ngroups, groups) < 0 : setgroups(1, &gid) < 0)
+		return fail(error_r, "setgroups");
+	return become(uid, gid, chroot_dir, error_r);
 }

@@ -30,4 +30,16 @@ void privs_user_free(struct privs_user *user);
 int privs_drop(uid_t uid, gid_t gid, const char *user_name, const char *chroot_dir,
 	       const char **error_r);
 
+/*
+ * privs_user_groups - the supplementary groups of a user (getgrouplist,
+ * the primary gid included) as a malloc'ed array: resolve them before a
+ * fork, so the child that drops privileges makes no NSS lookups (which may
+ * load modules and talk to services on every delivery).
+ */
+int privs_user_groups(const char *user_name, gid_t gid, gid_t **groups_r, int *ngroups_r,
+		      const char **error_r);
+/* privs_drop_groups - privs_drop() with groups resolved beforehand */
+int privs_drop_groups(uid_t uid, gid_t gid, const gid_t *groups, int ngroups,
+		      const char *chroot_dir, const char **error_r);
+
 #endif
