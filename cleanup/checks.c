@@ -187,6 +187,15 @@ static int act(struct cleanup *c, const char *ctx, const char *text, const char 
 	return ACT_KEEP;
 }
 
+void checks_act(struct cleanup *c, const char *ctx, const char *text, const char *value,
+		const char *param)
+{
+	char *repl = NULL;
+
+	if (act(c, ctx, text, value, param, &repl) == ACT_REPLACE)
+		xfree(repl);
+}
+
 int checks_run(struct cleanup *c, struct maplist *ml, const char *ctx, const char *text,
 	       char **repl_r)
 {

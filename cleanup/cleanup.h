@@ -73,6 +73,8 @@ struct cleanup_conf {
 	struct pfconf *cfg;
 	struct maplist *canonical, *send_canonical, *rcpt_canonical, *virtual_alias;
 	struct maplist *header_checks, *mime_header_checks, *nested_header_checks, *body_checks;
+	struct maplist *sender_bcc, *rcpt_bcc;
+	const char *always_bcc;
 	unsigned canon_classes, send_canon_classes, rcpt_canon_classes, masq_classes;
 	struct argv masq_domains;
 	struct domlist masq_except;	/* local parts, matched as a domain list (names, tables) */
@@ -84,7 +86,9 @@ struct cleanup_conf {
 	long long body_checks_size_limit, mime_nesting_limit, mime_boundary_limit, token_limit;
 	long long ipc_timeout;
 	int always_add_hdrs, append_at_myorigin, append_dot_mydomain, enable_orig_rcpt;
-	int prop_canonical, prop_virtual, disable_mime, detect_8bit_hdr;
+	int prop_canonical, prop_virtual, disable_mime, detect_8bit_hdr, replace_stray_cr;
+	int filter_bounces;	/* internal_mail_filter_classes has bounce */
+	struct buf reject_chars, strip_chars;	/* message_reject_characters, message_strip_characters */
 };
 
 void cleanup_conf_init(struct cleanup_conf *cf, struct pfconf *cfg);
@@ -130,6 +134,8 @@ struct cleanup {
 	char *first_rcpt;	/* first recipient as given (log to=) */
 	struct rcpt_list in;	/* envelope recipients as given */
 	struct rcpt_list out;	/* final recipients */
+	int extract;		/* flags=extract_recipients (sendmail -t) */
+	struct rcpt_list xrcpt[2];	/* extracted from To/Cc/Bcc [0] and Resent-To/Cc/Bcc [1] */
 	struct hash *dups;	/* duplicate filter */
 	int hdr_ctx;		/* 0: headers not rewritten, 1: local, 2: remote (remote_header_rewrite_domain) */
 	int map_ok;		/* address mappings enabled */
@@ -148,6 +154,7 @@ struct cleanup {
 	long long content_size;
 	/* content input */
 	struct buf line;	/* the current line piece */
+	struct buf stripped;	/* the piece without message_strip_characters */
 	int prev_partial;	/* the previous piece did not end the line */
 	/* header blocks */
 	int in_header;		/* reading a header block */
@@ -205,6 +212,9 @@ const char *mail_date(time_t t);
 /* checks_run - look text up in ml; act; *repl_r gets the REPLACE text (malloc'ed) */
 int checks_run(struct cleanup *c, struct maplist *ml, const char *ctx, const char *text,
 	       char **repl_r);
+/* checks_act - run one action as if a table had returned value (message_reject_characters) */
+void checks_act(struct cleanup *c, const char *ctx, const char *text, const char *value,
+		const char *param);
 /* act_log - Postfix's "ID: action: class text from origin; from=<> to=<> ..." line */
 void act_log(struct cleanup *c, const char *action, const char *cls, const char *text,
 	     const char *optional);
@@ -220,6 +230,8 @@ int rewrite_map11(struct cleanup *c, struct maplist *ml, char **addr, int propag
 void rewrite_masq(struct cleanup *c, char **addr);
 /* rewrite_virtual - virtual alias expansion into out; -1 when the message must be deferred */
 int rewrite_virtual(struct cleanup *c, const char *addr, struct argv *out);
+/* rewrite_lookup - one address through a table (canonical search order): 1 found (*result_r malloc'ed), 0, -1 */
+int rewrite_lookup(struct cleanup *c, struct maplist *ml, const char *addr, char **result_r);
 /* rewrite_header_addr - one header address: context rewrite, canonical, masquerade */
 int rewrite_header_addr(struct cleanup *c, char **addr, int sender);
 

@@ -226,12 +226,49 @@ static void header_line(struct cleanup *c, const char *data, size_t len, int par
 	body_line(c, data, len, partial, 0);
 }
 
+/*
+ * filter_chars - message_reject_characters (reject, as Postfix's "REJECT
+ * disallowed character"), message_strip_characters (removed) and
+ * cleanup_replace_stray_cr_lf (a CR inside a line becomes a space).
+ * Returns the piece to use (data or c->stripped).
+ */
+static const char *filter_chars(struct cleanup *c, const char *data, size_t *len)
+{
+	const struct cleanup_conf *cf = c->cf;
+	int strip = cf->strip_chars.len > 0, cr = cf->replace_stray_cr && memchr(data, '\r', *len);
+
+	if (c->filter && cf->reject_chars.len > 0) {
+		for (size_t i = 0; i < *len; i++) {
+			if (memchr(cf->reject_chars.data, data[i], cf->reject_chars.len) != NULL) {
+				char *text = xstrndup(data, *len);
+
+				checks_act(c, "content", text, "REJECT disallowed character", "character reject");
+				xfree(text);
+				return data;
+			}
+		}
+	}
+	if (!strip && !cr)
+		return data;
+	buf_reset(&c->stripped);
+	for (size_t i = 0; i < *len; i++) {
+		if (strip && memchr(cf->strip_chars.data, data[i], cf->strip_chars.len) != NULL)
+			continue;
+		buf_append_c(&c->stripped, cr && data[i] == '\r' ? ' ' : data[i]);
+	}
+	*len = c->stripped.len;
+	return c->stripped.data;
+}
+
 /* piece - one line piece (partial: the line continues in the next piece) */
 static void piece(struct cleanup *c, const char *data, size_t len, int partial)
 {
 	int cont = c->prev_partial;
 
 	c->prev_partial = partial;
+	if (!out_ok(c))
+		return;
+	data = filter_chars(c, data, &len);
 	if (!out_ok(c))
 		return;
 	if (c->in_header)

@@ -25,6 +25,8 @@
 #include "core/mem.h"
 #include "queue/qfile.h"
 
+#define RCPT_MAX	100000	/* final recipients of one message (memory bound) */
+
 /* attributes copied from the envelope list into A records, in this order */
 static const char *const env_attrs[] = {
 	"origin", "client_name", "client_addr", "client_port", "reverse_name", "helo", "protocol",
@@ -60,12 +62,12 @@ void rcpt_list_free(struct rcpt_list *l)
 	memset(l, 0, sizeof(*l));
 }
 
-/* valid_addr - an address we accept from the envelope: bounded, no control characters */
+/* valid_addr - an address (or attribute) we accept from the envelope: bounded, no control characters */
 static int valid_addr(const char *a)
 {
 	size_t n = strlen(a);
 
-	if (n > 2048)
+	if (n > 4000)
 		return 0;
 	for (; *a; a++)
 		if ((unsigned char)*a < 32 || *a == 127)
@@ -126,9 +128,17 @@ void recipient_out(struct cleanup *c, const char *orig, const char *addr, const 
 		rewrite_virtual(c, r, &exp);
 	else
 		argv_add(&exp, r);
-	for (size_t i = 0; i < exp.n; i++)
-		if (!dup_seen(c, orig, exp.v[i], orcpt, notify))
-			rcpt_add(&c->out, orig, exp.v[i], orcpt, notify);
+	for (size_t i = 0; i < exp.n && out_ok(c); i++) {
+		if (dup_seen(c, orig, exp.v[i], orcpt, notify))
+			continue;
+		if (c->out.n >= RCPT_MAX) {
+			msg_warn("%s: more than %d recipients -- message not accepted, try again later",
+				 c->queue_id, RCPT_MAX);
+			c->errs |= CLEANUP_ERR_WRITE;
+			break;
+		}
+		rcpt_add(&c->out, orig, exp.v[i], orcpt, notify);
+	}
 	argv_deinit(&exp);
 	xfree(r);
 }
@@ -159,6 +169,15 @@ int envelope_process(struct cleanup *c, const char **error_r)
 	c->map_ok = strstr(flags, "no_address_mappings") == NULL;
 	c->filter = strstr(flags, "no_header_checks") == NULL;
 	c->body_filter = strstr(flags, "no_body_checks") == NULL;
+	c->extract = strstr(flags, "extract_recipients") != NULL;
+	if (strcmp(c->origin, "local") == 0 || strcmp(c->origin, "bounce") == 0) {
+		/* internal mail: forwarded mail was inspected when it arrived; notifications
+		 * only when internal_mail_filter_classes says so (as Postfix) */
+		int inspect = strcmp(c->origin, "bounce") == 0 && c->cf->filter_bounces;
+
+		c->filter = c->filter && inspect;
+		c->body_filter = c->body_filter && inspect;
+	}
 	name = attr_get(e, "client_name");
 	addr = attr_get(e, "client_addr");
 	if (addr != NULL && *addr)
@@ -213,12 +232,53 @@ void envelope_write(struct cleanup *c)
 
 		if (strcmp(env_attrs[i], "origin") == 0)
 			v = c->origin;
-		if (v != NULL && *v && strlen(v) < 4096)
+		if (v != NULL && *v && strlen(v) < 4096 && valid_addr(v))
 			out_recf(c, QREC_ATTR, "%s=%s", env_attrs[i], v);
+		else if (v != NULL && *v)
+			msg_warn("%s: ignoring malformed %s attribute", c->queue_id, env_attrs[i]);
 	}
 	out_recf(c, QREC_ATTR, "rewrite_context=%s", c->hdr_ctx == 1 ? "local" : "remote");
-	if (c->log_origin != NULL)
+	if (c->log_origin != NULL && valid_addr(c->log_origin))
 		out_recf(c, QREC_ATTR, "log_origin=%s", c->log_origin);
+}
+
+/* bcc_one - an automatic BCC recipient (NOTIFY=NEVER, as Postfix) */
+static void bcc_one(struct cleanup *c, const char *addr)
+{
+	if (*addr != '\0' && valid_addr(addr))
+		recipient_out(c, addr, addr, NULL, "NEVER");
+}
+
+/*
+ * auto_bcc - recipient_bcc_maps (per envelope recipient), sender_bcc_maps,
+ * always_bcc: only for new mail (smtpd, pickup), not for forwarded mail or
+ * notifications, and not when address mappings are off.
+ */
+static void auto_bcc(struct cleanup *c)
+{
+	char *bcc;
+
+	if (!c->map_ok || (strcmp(c->origin, "smtpd") != 0 && strcmp(c->origin, "pickup") != 0
+			   && strcmp(c->origin, "sendmail") != 0))
+		return;
+	for (size_t i = 0; c->redirect == NULL && i < c->in.n && out_ok(c); i++) {
+		char *r = rewrite_local(c, c->in.v[i].addr);
+
+		if (rewrite_lookup(c, c->cf->rcpt_bcc, r, &bcc) > 0) {
+			bcc_one(c, bcc);
+			xfree(bcc);
+		}
+		xfree(r);
+	}
+	if (out_ok(c) && rewrite_lookup(c, c->cf->sender_bcc, c->sender, &bcc) > 0) {
+		bcc_one(c, bcc);
+		xfree(bcc);
+	}
+	if (out_ok(c) && *c->cf->always_bcc) {
+		bcc = rewrite_local(c, c->cf->always_bcc);
+		bcc_one(c, bcc);
+		xfree(bcc);
+	}
 }
 
 /* final_recipients - the envelope recipients, or the REDIRECT target; then BCCs */
@@ -227,12 +287,17 @@ static void final_recipients(struct cleanup *c)
 	if (c->redirect != NULL) {
 		recipient_out(c, c->redirect, c->redirect, NULL, NULL);
 	} else {
+		struct rcpt_list *x = &c->xrcpt[c->resent ? 1 : 0];
+
 		for (size_t i = 0; i < c->in.n && out_ok(c); i++)
 			recipient_out(c, c->in.v[i].orig, c->in.v[i].addr, c->in.v[i].orcpt,
 				      c->in.v[i].notify);
+		for (size_t i = 0; c->extract && i < x->n && out_ok(c); i++)
+			recipient_out(c, x->v[i].orig, x->v[i].addr, NULL, NULL);
 	}
 	for (size_t i = 0; i < c->bcc.n && out_ok(c); i++)
 		recipient_out(c, c->bcc.v[i], c->bcc.v[i], NULL, "NEVER");
+	auto_bcc(c);
 }
 
 void envelope_finish(struct cleanup *c)

@@ -238,7 +238,12 @@ char *hdr_addr_internal(const char *spec, size_t len)
 			i++;
 		}
 	}
-	return buf_steal(&out);
+	{
+		char *r = buf_steal(&out);
+
+		buf_deinit(&out);
+		return r;
+	}
 }
 
 /* atext - RFC 5322 atext, plus 8-bit bytes (RFC 6532) */
@@ -281,5 +286,10 @@ char *hdr_addr_external(const char *addr)
 	buf_append_c(&out, '"');
 	if (at != NULL)
 		buf_append_str(&out, at);
-	return buf_steal(&out);
+	{
+		char *r = buf_steal(&out);
+
+		buf_deinit(&out);
+		return r;
+	}
 }

@@ -29,6 +29,9 @@
 #define HF_DROP		(1u << 2)	/* removed from the message */
 #define HF_MIME		(1u << 3)	/* MIME header: mime_header_checks */
 #define HF_RR		(1u << 4)	/* Resent-* */
+#define HF_XRECIP	(1u << 5)	/* recipients taken with extract_recipients */
+
+#define EXTRACT_MAX	10000	/* recipients taken from headers (sendmail -t) */
 
 /* seen bits */
 enum {
@@ -45,8 +48,8 @@ struct hdr_info {
 
 static const struct hdr_info known[] = {
 	{ "Apparently-To", 0, HF_RECIP },
-	{ "Bcc", 0, HF_RECIP | HF_DROP },
-	{ "Cc", HB_CC, HF_RECIP },
+	{ "Bcc", 0, HF_RECIP | HF_XRECIP | HF_DROP },
+	{ "Cc", HB_CC, HF_RECIP | HF_XRECIP },
 	{ "Content-Description", 0, HF_MIME },
 	{ "Content-Disposition", 0, HF_MIME },
 	{ "Content-ID", 0, HF_MIME },
@@ -54,24 +57,27 @@ static const struct hdr_info known[] = {
 	{ "Content-Transfer-Encoding", HB_CTE, HF_MIME },
 	{ "Content-Type", HB_CTYPE, HF_MIME },
 	{ "Date", HB_DATE, 0 },
+	{ "Delivered-To", 0, 0 },
+	{ "Disposition-Notification-To", 0, HF_SENDER },
 	{ "Errors-To", 0, HF_SENDER },
 	{ "From", HB_FROM, HF_SENDER },
 	{ "MIME-Version", 0, HF_MIME },
+	{ "Mail-Followup-To", 0, HF_SENDER },
 	{ "Message-ID", HB_MSGID, 0 },
 	{ "Received", HB_RECEIVED, 0 },
 	{ "Reply-To", 0, HF_SENDER },
-	{ "Resent-Bcc", 0, HF_RECIP | HF_DROP | HF_RR },
-	{ "Resent-Cc", HB_RESENT_CC, HF_RECIP | HF_RR },
+	{ "Resent-Bcc", 0, HF_RECIP | HF_XRECIP | HF_DROP | HF_RR },
+	{ "Resent-Cc", HB_RESENT_CC, HF_RECIP | HF_XRECIP | HF_RR },
 	{ "Resent-Date", HB_RESENT_DATE, HF_RR },
 	{ "Resent-From", HB_RESENT_FROM, HF_SENDER | HF_RR },
 	{ "Resent-Message-ID", HB_RESENT_MSGID, HF_RR },
-	{ "Resent-Reply-To", 0, HF_SENDER | HF_RR },
+	{ "Resent-Reply-To", 0, HF_RECIP | HF_RR },
 	{ "Resent-Sender", 0, HF_SENDER | HF_RR },
-	{ "Resent-To", HB_RESENT_TO, HF_RECIP | HF_RR },
+	{ "Resent-To", HB_RESENT_TO, HF_RECIP | HF_XRECIP | HF_RR },
 	{ "Return-Path", 0, HF_DROP },
 	{ "Return-Receipt-To", 0, HF_SENDER },
 	{ "Sender", 0, HF_SENDER },
-	{ "To", HB_TO, HF_RECIP },
+	{ "To", HB_TO, HF_RECIP | HF_XRECIP },
 	{ NULL, 0, 0 },
 };
 
@@ -107,6 +113,17 @@ static const char *header_value(const char *text)
 	while (*v == ' ' || *v == '\t' || *v == '\n' || *v == '\r')
 		v++;
 	return v;
+}
+
+/* safe - a client-supplied value for a header: control characters become '?', at most 255 bytes */
+static char *safe(const char *v)
+{
+	char *s = xstrndup(v, 255);
+
+	for (char *p = s; *p; p++)
+		if ((unsigned char)*p < 32 || *p == 127)
+			*p = '?';
+	return s;
 }
 
 const char *mail_date(time_t t)
@@ -167,6 +184,26 @@ static void rewrite_addrs(struct cleanup *c, struct buf *hdr, int sender)
 	xfree(spans);
 }
 
+/* extract_addrs - sendmail -t: the addresses of a To/Cc/Bcc header become recipients */
+static void extract_addrs(struct cleanup *c, const struct buf *hdr, int resent)
+{
+	const char *text = buf_cstr(hdr);
+	size_t voff = (size_t)(strchr(text, ':') + 1 - text), n;
+	struct hdr_addr_span spans[256];
+	struct rcpt_list *l = &c->xrcpt[resent];
+
+	n = hdr_addr_find(text + voff, hdr->len - voff, spans, sizeof(spans) / sizeof(spans[0]));
+	for (size_t i = 0; i < n && l->n < EXTRACT_MAX; i++) {
+		char *a = hdr_addr_internal(text + voff + spans[i].start, spans[i].end - spans[i].start);
+		char *r = rewrite_local(c, a);
+
+		if (*r != '\0' && strlen(r) < 2048)
+			rcpt_add(l, r, r, NULL, NULL);
+		xfree(r);
+		xfree(a);
+	}
+}
+
 /* primary_header - what only primary (top-level, non-MIME) headers get */
 static void primary_header(struct cleanup *c, struct buf *hdr, const struct hdr_info *h)
 {
@@ -184,10 +221,12 @@ static void primary_header(struct cleanup *c, struct buf *hdr, const struct hdr_
 	}
 	if (h->flags & HF_RR)
 		c->resent = 1;
+	if (c->hdr_ctx && (h->flags & (HF_SENDER | HF_RECIP)) && !(h->flags & HF_DROP))
+		rewrite_addrs(c, hdr, (h->flags & HF_SENDER) != 0);
+	if (c->extract && (h->flags & HF_XRECIP))
+		extract_addrs(c, hdr, (h->flags & HF_RR) != 0);
 	if (h->flags & HF_DROP)
 		return;
-	if (c->hdr_ctx && (h->flags & (HF_SENDER | HF_RECIP)))
-		rewrite_addrs(c, hdr, (h->flags & HF_SENDER) != 0);
 	out_text(c, hdr->data, hdr->len);
 }
 
@@ -264,7 +303,12 @@ static char *phrase(const char *name)
 		buf_append_c(&b, *name);
 	}
 	buf_append_c(&b, '"');
-	return buf_steal(&b);
+	{
+		char *r = buf_steal(&b);
+
+		buf_deinit(&b);
+		return r;
+	}
 }
 
 /* add_from - a missing (Resent-)From: */
@@ -273,14 +317,15 @@ static void add_from(struct cleanup *c, const char *pfx)
 	const char *full = attr_get(&c->env, "full_name");
 	char *addr = hdr_addr_external(*c->sender ? c->sender : "MAILER-DAEMON");
 
-	if (*c->sender && full != NULL && *full && strlen(full) < 512) {
-		char *p = phrase(full);
+	if (*c->sender && full != NULL && *full && strlen(full) < 256) {
+		char *f = safe(full), *p = phrase(f);
 
 		if (strcmp(c->cf->header_from_format, "obsolete") == 0)
-			add_header(c, "%sFrom: %s (%s)", pfx, addr, full);
+			add_header(c, "%sFrom: %s (%s)", pfx, addr, f);
 		else
 			add_header(c, "%sFrom: %s <%s>", pfx, p, addr);
 		xfree(p);
+		xfree(f);
 	} else {
 		add_header(c, "%sFrom: %s", pfx, addr);
 	}
@@ -322,7 +367,38 @@ void header_done(struct cleanup *c)
 /* ip_literal - "[1.2.3.4]" or "[IPv6:...]" text for Received: */
 static char *ip_literal(const char *addr)
 {
-	return xasprintf("%s%s", strchr(addr, ':') != NULL ? "IPv6:" : "", addr);
+	char *a = safe(addr), *r = xasprintf("%s%s", strchr(a, ':') != NULL ? "IPv6:" : "", a);
+
+	xfree(a);
+	return r;
+}
+
+/*
+ * received_comments - the client's "received_comment" attributes (smtpd: TLS
+ * details, "(Authenticated sender: ...)"), one folded line each, in order;
+ * each must be a parenthesised comment without control characters.
+ */
+static void received_comments(struct cleanup *c, struct buf *h)
+{
+	const struct attr_list *e = &c->env;
+	size_t count = 0;
+
+	for (size_t i = 0; i < e->names.n && count < 8; i++) {
+		const char *v = e->values.v[i];
+		size_t len = strlen(v), j;
+
+		if (strcmp(e->names.v[i], "received_comment") != 0 || len < 2 || len > 1000
+		    || v[0] != '(' || v[len - 1] != ')')
+			continue;
+		for (j = 0; j < len; j++)
+			if ((unsigned char)v[j] < 32 && v[j] != '\t'
+			    && !(v[j] == '\n' && (v[j + 1] == '\t' || v[j + 1] == ' ')))
+				break;
+		if (j < len)
+			continue;	/* a line break is allowed only as folding ("\n\t") */
+		buf_printf(h, "\n\t%s", v);
+		count++;
+	}
 }
 
 void header_received(struct cleanup *c)
@@ -344,9 +420,16 @@ void header_received(struct cleanup *c)
 			name = "unknown";
 		if (c->in.n == 1)
 			rcpt = hdr_addr_external(c->in.v[0].orig);
-		buf_printf(&h, "Received: from %s (%s [%s])\n\tby %s (%s) with %s id %s",
-			   helo != NULL && *helo ? helo : name, name, lit, c->cf->myhostname,
-			   c->cf->mail_name, proto != NULL && *proto ? proto : "SMTP", c->queue_id);
+		char *sname = safe(name), *shelo = safe(helo != NULL && *helo ? helo : name);
+		char *sproto = safe(proto != NULL && *proto ? proto : "SMTP");
+
+		buf_printf(&h, "Received: from %s (%s [%s])", shelo, sname, lit);
+		received_comments(c, &h);
+		buf_printf(&h, "\n\tby %s (%s) with %s id %s", c->cf->myhostname, c->cf->mail_name,
+			   sproto, c->queue_id);
+		xfree(sname);
+		xfree(shelo);
+		xfree(sproto);
 		if (rcpt != NULL)
 			buf_printf(&h, "\n\tfor <%s>; %s", rcpt, date);
 		else

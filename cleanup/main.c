@@ -38,6 +38,8 @@
  *	undisclosed_recipients_header, header_from_format, append_at_myorigin,
  *	append_dot_mydomain, remote_header_rewrite_domain, enable_original_recipient,
  *	duplicate_filter_limit, detect_8bit_encoding_header, ipc_timeout,
+ *	always_bcc, sender_bcc_maps, recipient_bcc_maps, message_reject_characters,
+ *	message_strip_characters, cleanup_replace_stray_cr_lf, internal_mail_filter_classes,
  *	inet_interfaces, proxy_interfaces, max_idle, max_use.
  * LOG: "ID: message-id=<...>", "ID: resent-message-id=<...>",
  *	"ID: reject|warning|info|hold|discard|redirect|bcc|replace|prepend|filter:
@@ -84,6 +86,34 @@ static unsigned class_bits(struct pfconf *cfg, const char *param)
 	return bits;
 }
 
+/* unescape - Postfix's C-style escapes in a character-set parameter (\\n, \\t, \\ooo, ...) */
+static void unescape(struct buf *out, const char *s)
+{
+	static const char map[] = "a\ab\bf\fn\nr\rt\tv\v";
+
+	buf_init(out, 0);
+	for (; *s; s++) {
+		const char *m;
+
+		if (*s != '\\' || s[1] == '\0') {
+			buf_append_c(out, *s);
+		} else if (s[1] >= '0' && s[1] <= '7') {
+			int v = 0, n = 0;
+
+			while (n < 3 && s[1] >= '0' && s[1] <= '7') {
+				v = v * 8 + (*++s - '0');
+				n++;
+			}
+			buf_append_c(out, (char)v);
+		} else if ((m = strchr(map, s[1])) != NULL && (m - map) % 2 == 0) {
+			buf_append_c(out, m[1]);
+			s++;
+		} else {
+			buf_append_c(out, *++s);
+		}
+	}
+}
+
 /* local_domains - the domains a bare "user" lookup applies to */
 static void local_domains(struct cleanup_conf *cf, struct pfconf *cfg)
 {
@@ -94,13 +124,14 @@ static void local_domains(struct cleanup_conf *cf, struct pfconf *cfg)
 	buf_init(&b, 0);
 	buf_printf(&b, "%s, %s", pfconf_get(cfg, "mydestination"), pfconf_get(cfg, "myorigin"));
 	for (int k = 0; k < 2; k++) {
-		ifs = pfconf_get_list(cfg, k == 0 ? "inet_interfaces" : "proxy_interfaces");
+		ifs = pfconf_get_list(cfg, k == 0 ? PFCONF_NAME("inet_interfaces") : PFCONF_NAME("proxy_interfaces"));
 		for (size_t i = 0; i < ifs->n; i++)
 			if (strcmp(ifs->v[i], "all") != 0 && strcmp(ifs->v[i], "loopback-only") != 0)
 				buf_printf(&b, ", [%s]", ifs->v[i]);
 		argv_destroy(&ifs);
 	}
 	value = buf_steal(&b);
+	buf_deinit(&b);
 	domlist_init(&cf->local_domains, cfg, "mydestination", value);
 	xfree(value);
 }
@@ -140,16 +171,20 @@ void cleanup_conf_init(struct cleanup_conf *cf, struct pfconf *cfg)
 	cf->enable_orig_rcpt = pfconf_get_bool(cfg, "enable_original_recipient");
 	cf->disable_mime = pfconf_get_bool(cfg, "disable_mime_input_processing");
 	cf->detect_8bit_hdr = pfconf_get_bool(cfg, "detect_8bit_encoding_header");
+	cf->replace_stray_cr = pfconf_get_bool(cfg, "cleanup_replace_stray_cr_lf");
+	cf->filter_bounces = strstr(pfconf_get(cfg, "internal_mail_filter_classes"), "bounce") != NULL;
+	unescape(&cf->reject_chars, pfconf_get(cfg, "message_reject_characters"));
+	unescape(&cf->strip_chars, pfconf_get(cfg, "message_strip_characters"));
 	prop = pfconf_get_list(cfg, "propagate_unmatched_extensions");
 	for (size_t i = 0; i < prop->n; i++) {
 		cf->prop_canonical |= strcmp(prop->v[i], "canonical") == 0;
 		cf->prop_virtual |= strcmp(prop->v[i], "virtual") == 0;
 	}
 	argv_destroy(&prop);
-	cf->canon_classes = class_bits(cfg, "canonical_classes");
-	cf->send_canon_classes = class_bits(cfg, "sender_canonical_classes");
-	cf->rcpt_canon_classes = class_bits(cfg, "recipient_canonical_classes");
-	cf->masq_classes = class_bits(cfg, "masquerade_classes");
+	cf->canon_classes = class_bits(cfg, PFCONF_NAME("canonical_classes"));
+	cf->send_canon_classes = class_bits(cfg, PFCONF_NAME("sender_canonical_classes"));
+	cf->rcpt_canon_classes = class_bits(cfg, PFCONF_NAME("recipient_canonical_classes"));
+	cf->masq_classes = class_bits(cfg, PFCONF_NAME("masquerade_classes"));
 	argv_init(&cf->masq_domains);
 	masq = pfconf_get_list(cfg, "masquerade_domains");
 	for (size_t i = 0; i < masq->n; i++)
@@ -158,14 +193,17 @@ void cleanup_conf_init(struct cleanup_conf *cf, struct pfconf *cfg)
 	domlist_init(&cf->masq_except, cfg, "masquerade_exceptions",
 		     pfconf_get(cfg, "masquerade_exceptions"));
 	local_domains(cf, cfg);
-	cf->canonical = maplist_open(cfg, "canonical_maps");
-	cf->send_canonical = maplist_open(cfg, "sender_canonical_maps");
-	cf->rcpt_canonical = maplist_open(cfg, "recipient_canonical_maps");
-	cf->virtual_alias = maplist_open(cfg, "virtual_alias_maps");
-	cf->header_checks = maplist_open(cfg, "header_checks");
-	cf->mime_header_checks = maplist_open(cfg, "mime_header_checks");
-	cf->nested_header_checks = maplist_open(cfg, "nested_header_checks");
-	cf->body_checks = maplist_open(cfg, "body_checks");
+	cf->canonical = maplist_open(cfg, PFCONF_NAME("canonical_maps"));
+	cf->send_canonical = maplist_open(cfg, PFCONF_NAME("sender_canonical_maps"));
+	cf->rcpt_canonical = maplist_open(cfg, PFCONF_NAME("recipient_canonical_maps"));
+	cf->virtual_alias = maplist_open(cfg, PFCONF_NAME("virtual_alias_maps"));
+	cf->header_checks = maplist_open(cfg, PFCONF_NAME("header_checks"));
+	cf->mime_header_checks = maplist_open(cfg, PFCONF_NAME("mime_header_checks"));
+	cf->nested_header_checks = maplist_open(cfg, PFCONF_NAME("nested_header_checks"));
+	cf->body_checks = maplist_open(cfg, PFCONF_NAME("body_checks"));
+	cf->sender_bcc = maplist_open(cfg, PFCONF_NAME("sender_bcc_maps"));
+	cf->rcpt_bcc = maplist_open(cfg, PFCONF_NAME("recipient_bcc_maps"));
+	cf->always_bcc = pfconf_get(cfg, "always_bcc");
 }
 
 /* pre_jail - the queue directory is home; tables and the time zone before the jail */

@@ -62,9 +62,17 @@ static int is_local(struct cleanup *c, const char *domain)
 {
 	const char *error;
 
+	int r;
+
 	if (*domain == '\0' || strcasecmp(domain, c->cf->myorigin) == 0)
 		return 1;
-	return domlist_match(&c->cf->local_domains, domain, &error) == 1;
+	if ((r = domlist_match(&c->cf->local_domains, domain, &error)) < 0) {
+		msg_warn("%s: mydestination lookup problem for %s -- message not accepted, try again later: %s",
+			 c->queue_id, domain, error);
+		c->errs |= CLEANUP_ERR_WRITE;
+		return 0;
+	}
+	return r;
 }
 
 struct lookup {
@@ -359,6 +367,28 @@ done:
 		c->errs |= CLEANUP_ERR_WRITE;
 	}
 	return ret;
+}
+
+int rewrite_lookup(struct cleanup *c, struct maplist *ml, const char *addr, char **result_r)
+{
+	struct lookup lk;
+	const char *error;
+	int r;
+
+	if (maplist_empty(ml) || *addr == '\0')
+		return 0;
+	r = addr_lookup(c, ml, addr, &lk, &error);
+	if (r == MAP_ERROR) {
+		msg_warn("%s: %s map lookup problem for %s -- message not accepted, try again later: %s",
+			 c->queue_id, ml->param, addr, error);
+		c->errs |= CLEANUP_ERR_WRITE;
+		return -1;
+	}
+	if (r == MAP_NOTFOUND)
+		return 0;
+	*result_r = lookup_result(c, addr, lk.value, strcspn(lk.value, ","), NULL, 0);
+	xfree(lk.ext);
+	return 1;
 }
 
 int rewrite_header_addr(struct cleanup *c, char **addr, int sender)

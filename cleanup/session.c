@@ -130,9 +130,12 @@ static void state_free(struct cleanup *c)
 	attr_list_deinit(&c->env);
 	rcpt_list_free(&c->in);
 	rcpt_list_free(&c->out);
+	rcpt_list_free(&c->xrcpt[0]);
+	rcpt_list_free(&c->xrcpt[1]);
 	hash_destroy(&c->dups, NULL);
 	argv_deinit(&c->bcc);
 	buf_deinit(&c->line);
+	buf_deinit(&c->stripped);
 	buf_deinit(&c->hdr);
 	while (c->depth > 0)
 		xfree(c->stack[--c->depth]);
@@ -188,9 +191,10 @@ void cleanup_serve(int fd, struct cleanup_conf *cf)
 	attr_list_init(&c.env);
 	argv_init(&c.bcc);
 	buf_init(&c.line, 0);
+	buf_init(&c.stripped, 0);
 	buf_init(&c.hdr, 0);
 	c.dups = hash_create(16);
-	stream_set_timeout(s, (int)(cf->ipc_timeout * 1000));
+	stream_set_timeout(s, (int)((cf->ipc_timeout > 0 && cf->ipc_timeout < 86400 ? cf->ipc_timeout : 86400) * 1000));
 	if (qfile_create("incoming", &c.qf, &error) < 0) {
 		msg_warn("queue file create: %s", error);
 		goto out;

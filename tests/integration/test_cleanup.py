@@ -77,11 +77,11 @@ class CleanupClient:
 
 
 def smtpd_env(sender="sender@ext.example", rcpts=("bob@test.example",), **extra):
-    env = [("origin", "smtpd"), ("sender", sender), ("client_name", "client.example"),
-           ("client_addr", "127.0.0.1"), ("client_port", "40000"), ("helo", "helo.example"),
-           ("protocol", "ESMTP"), ("rewrite_context", extra.pop("ctx", "remote"))]
-    for k, v in extra.items():
-        env.append((k, v))
+    base = {"origin": "smtpd", "sender": sender, "client_name": "client.example",
+            "client_addr": "127.0.0.1", "client_port": "40000", "helo": "helo.example",
+            "protocol": "ESMTP", "rewrite_context": extra.pop("ctx", "remote")}
+    base.update(extra)
+    env = list(base.items())
     for r in rcpts:
         env.append(("rcpt", r))
     return env
@@ -191,6 +191,20 @@ class TestBasics(CleanupBase):
         self.assertGreater(first_l, m_off)
         self.inst.wait_log("%s: message-id=<abc@x>" % qid)
 
+    def test_received_comments_from_the_client(self):
+        tls = ("(using TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)\n"
+               "\t key-exchange X25519 server-signature RSA-PSS (2048 bits) server-digest SHA256)")
+        qid, reply = self.send("\nb\n", received_comment=tls, protocol="ESMTPSA")
+        self.assert_ok(reply)
+        hdrs = self.headers(self.queued(qid)).split("\n")
+        self.assertEqual(hdrs[1], "\t(using TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)")
+        self.assertEqual(hdrs[2], "\t key-exchange X25519 server-signature RSA-PSS (2048 bits) server-digest SHA256)")
+        self.assertEqual(hdrs[3], "\tby test.example (Postfix) with ESMTPSA id %s" % qid)
+        env = smtpd_env() + [("received_comment", "(evil)\nX-Injected: yes")]
+        qid, reply = self.send("\nb\n", env=env)
+        self.assert_ok(reply)
+        self.assertNotIn("X-Injected", self.headers(self.queued(qid)))
+
     def test_local_origin_adds_missing_headers(self):
         qid, reply = self.send("Subject: hi\n\nbody\n", ctx="local")
         self.assert_ok(reply)
@@ -221,6 +235,29 @@ class TestBasics(CleanupBase):
         self.assertEqual(qfile.values(recs, "S"), ["alice@test.example"])
         self.assertIn("From: alice@test.example", hdrs)
         self.assertEqual(self.rcpts(recs), ["bob@test.example", "carol@test.example"])
+
+    def test_extract_recipients_from_headers(self):
+        env = [("origin", "pickup"), ("sender", "alice"), ("uid", "0"), ("flags", "extract_recipients")]
+        qid, reply = self.send("To: Bob <bob>, carol@test.example\nCc: dave@x.example\nBcc: eve@x.example\n"
+                               "Subject: t\n\nbody\n", env=env)
+        self.assert_ok(reply)
+        recs = self.queued(qid)
+        self.assertEqual(self.rcpts(recs), ["bob@test.example", "carol@test.example", "dave@x.example",
+                                            "eve@x.example"])
+        hdrs = self.headers(recs)
+        self.assertNotIn("Bcc", hdrs)
+        self.assertIn("To: Bob <bob@test.example>, carol@test.example", hdrs)
+        # with Resent- headers, only those count
+        qid, reply = self.send("To: bob@test.example\nResent-To: frank@x.example\nResent-From: alice\n\nb\n",
+                               env=env)
+        self.assert_ok(reply)
+        recs = self.queued(qid)
+        self.assertEqual(self.rcpts(recs), ["frank@x.example"])
+        hdrs = self.headers(recs)
+        self.assertRegex(hdrs, r"(?m)^Resent-Message-Id: <\d{14}\.%s@test\.example>$" % qid)
+        self.assertRegex(hdrs, r"(?m)^Resent-Date: ")
+        self.assertNotRegex(hdrs, r"(?m)^Message-Id:")
+        self.inst.wait_log("%s: resent-message-id=<" % qid)
 
     def test_received_without_for_when_several_recipients(self):
         qid, reply = self.send("\nbody\n", rcpts=("a@test.example", "b@test.example"))
@@ -359,6 +396,114 @@ class TestLimits(CleanupBase):
         self.assertEqual(self.listing()["incoming"], [])
 
 
+
+class TestHostileClients(CleanupBase):
+    main_cf = "ipc_timeout = 2s\nmessage_size_limit = 0\nheader_size_limit = 10000\n"
+
+    def incoming(self):
+        return os.listdir(os.path.join(self.inst.spool, "incoming"))
+
+    def test_silent_client_times_out(self):
+        c = CleanupClient(self.inst)
+        c.envelope(smtpd_env())
+        c.chunk("Subject: x\n\nstalled")
+        t0 = time.monotonic()
+        c.sock.settimeout(10)
+        data = c.f.read()
+        c.close()
+        self.assertEqual(data, b"")
+        self.assertLess(time.monotonic() - t0, 8)
+        wait_for(lambda: not self.incoming(), 10, what="temporary file removed")
+
+    def test_bad_chunk_header(self):
+        for junk in (b"99999999999\n", b"abc\n", b"-5\n", b"70000\n" + b"x" * 70000):
+            c = CleanupClient(self.inst)
+            c.envelope(smtpd_env())
+            try:
+                c.f.write(junk)
+                c.f.flush()
+                data = c.f.read()
+            except ConnectionResetError:   # closed with our bytes unread
+                data = b""
+            c.close()
+            self.assertEqual(data, b"", junk[:20])
+        wait_for(lambda: not self.incoming(), 10, what="temporary files removed")
+
+    def test_large_message_streams_in_bounded_memory(self):
+        c = CleanupClient(self.inst)
+        pids = pctest.pids_of(os.path.join(self.inst.daemon_dir, "cleanup"))
+        self.assertEqual(len(pids), 1, pids)
+        c.envelope(smtpd_env())
+        folded = "X-Huge: start\n" + "\tfold\n" * 200000          # one 1.2 MB header
+        c.chunk("Subject: big\n" + folded + "\n")
+        line = b"z" * (8 * 1024 * 1024)                               # one 8 MiB line
+        c.chunk(line + b"\n")
+        short = b"0123456789abcdef0123456789abcdef0123456789abcde\n"  # 48 bytes
+        for _ in range(16):                                           # 16 MiB of short lines
+            c.chunk(short * 22000)
+        reply = c.finish()
+        c.close()
+        self.assert_ok(reply)
+        with open("/proc/%d/status" % pids[0]) as f:
+            hwm = int(re.search(r"VmHWM:\s+(\d+) kB", f.read()).group(1))
+        self.assertLess(hwm, 24 * 1024, "cleanup used %d kB" % hwm)
+        recs = self.queued(c.queue_id)
+        hdr = [d for t, d, _ in recs if t in "lL" and d.startswith(b"X-Huge")]
+        self.assertTrue(hdr)
+        size = int(qfile.values(recs, "C")[0].split()[0])
+        self.assertGreater(size, 8 * 1024 * 1024 + 16 * 22000 * 48)
+
+    def test_no_header_injection_through_client_attributes(self):
+        qid, reply = self.send("\nb\n", helo="evil\nX-Injected: 1", client_name="n\r\nX-Two: 2",
+                               full_name="x\nX-Three: 3", ctx="local")
+        self.assert_ok(reply)
+        recs = self.queued(qid)
+        hdrs = self.headers(recs)
+        self.assertNotRegex(hdrs, r"(?m)^X-(Injected|Two|Three)")
+        self.assertIn("Received: from evil?X-Injected: 1 (n??X-Two: 2 [127.0.0.1])", hdrs)
+        self.assertNotIn("helo", self.attrs(recs))
+        self.inst.wait_log("%s: ignoring malformed helo attribute" % qid)
+
+    def test_control_characters_in_addresses_rejected(self):
+        qid, reply = self.send("\nb\n", sender="a\nb@x")
+        self.assertEqual((reply["status"], reply["code"]), ("4", "451"))
+        qid, reply = self.send("\nb\n", rcpts=("ok@test.example", "bad\x01@x"))
+        self.assert_ok(reply)
+        self.assertEqual(self.rcpts(self.queued(qid)), ["ok@test.example"])
+
+
+
+class TestAlwaysAdd(CleanupBase):
+    main_cf = "always_add_missing_headers = yes\nundisclosed_recipients_header = To: undisclosed-recipients:;\n"
+
+    def test_remote_mail_gets_missing_headers_with_always_add(self):
+        qid, reply = self.send("Subject: s\n\nb\n", sender="")
+        self.assert_ok(reply)
+        hdrs = self.headers(self.queued(qid))
+        self.assertRegex(hdrs, r"(?m)^Message-Id: <\d{14}\.%s@test\.example>$" % qid)
+        self.assertIn("\nFrom: MAILER-DAEMON\n", hdrs + "\n")
+        self.assertIn("\nTo: undisclosed-recipients:;", hdrs)
+        qid, reply = self.send("Cc: x@y.example\n\nb\n")
+        self.assert_ok(reply)
+        self.assertNotIn("undisclosed", self.headers(self.queued(qid)))
+
+
+class TestBodyChecksSizeLimit(CleanupBase):
+    def prepare(self):
+        bc = self.table("body.pcre", "/^forbidden/ REJECT\n")
+        self.inst.write_main_cf("body_checks = pcre:%s\nbody_checks_size_limit = 100\n" % bc)
+
+    def test_only_the_first_bytes_of_a_part_are_checked(self):
+        qid, reply = self.send("\n" + "x" * 120 + "\nforbidden\n")
+        self.assert_ok(reply)
+        qid, reply = self.send("\nshort\nforbidden\n")
+        self.assertEqual(reply["status"], "5")
+        mime = ("MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=B\n\n--B\n\n" + "x" * 120 +
+                "\n--B\n\nforbidden\n--B--\n")
+        qid, reply = self.send(mime)
+        self.assertEqual(reply["status"], "5")   # the limit is per part
+
+
 HEADER_CHECKS = r"""
 /^Subject: reject me/ REJECT
 /^Subject: reject text/ REJECT 5.7.0 go away
@@ -485,6 +630,13 @@ class TestChecks(CleanupBase):
         self.assertEqual(self.rcpts(recs), ["bob@test.example", "copy@test.example"])
         self.assertEqual(qfile.values(recs, "N"), ["NEVER"])
 
+    def test_internal_mail_is_not_inspected(self):
+        for origin in ("local", "bounce"):
+            env = [("origin", origin), ("sender", ""), ("rcpt", "bob@test.example")]
+            qid, reply = self.send(self.msg("reject me", body="reject body\n"), env=env)
+            self.assert_ok(reply)
+            self.assertIn("Subject: reject me", self.headers(self.queued(qid)))
+
     def test_dunno_ok_unknown_and_bad_replace_keep_the_header(self):
         for subj in ("dunno me", "ok me", "unknown me", "bad replace"):
             qid, reply = self.send(self.msg(subj))
@@ -531,12 +683,19 @@ class TestCanonical(CleanupBase):
     def prepare(self):
         sc = self.table("sender_canonical", "/.*/ mail@mydomain.local\nalice@test.example alice.smith@test.example\n",
                         postmap=True)
-        rc = self.table("recipient_canonical", "bob@test.example robert@test.example\n@old.example @new.example\n",
-                        postmap=True)
+        rc = self.table("recipient_canonical", "bob@test.example robert@test.example\n@old.example @new.example\n"
+                                               "carol carol.c@test.example\n", postmap=True)
         cc = self.table("canonical.pcre", "/^(.*)@legacy\\.example$/ ${1}@modern.example\n")
         self.inst.write_main_cf("sender_canonical_maps = hash:%s\nrecipient_canonical_maps = hash:%s\n"
                                 "canonical_maps = pcre:%s\nmasquerade_domains = !keep.example.org, example.org\n"
-                                "masquerade_exceptions = root\n" % (sc, rc, cc))
+                                "masquerade_exceptions = root\nrecipient_delimiter = +\n" % (sc, rc, cc))
+
+    def test_bare_user_key_only_for_local_domains_and_extensions_propagate(self):
+        qid, reply = self.send("\nb\n", rcpts=("carol@test.example", "carol+tag@test.example",
+                                                "carol@elsewhere.example", "bob+x@test.example"))
+        self.assert_ok(reply)
+        self.assertEqual(self.rcpts(self.queued(qid)), ["carol.c@test.example", "carol.c+tag@test.example",
+                                                        "carol@elsewhere.example", "robert+x@test.example"])
 
     def test_literal_regex_key_in_hash_table_matches_nothing(self):
         qid, reply = self.send("Subject: s\n\nb\n", sender="someone@ext.example")
@@ -596,6 +755,43 @@ class TestCanonicalPcreSeed(CleanupBase):
         qid, reply = self.send("\nb\n", sender="")
         self.assert_ok(reply)
         self.assertEqual(qfile.values(self.queued(qid), "S"), [""])
+
+
+class TestCharacters(CleanupBase):
+    main_cf = "message_reject_characters = \\007\nmessage_strip_characters = \\t#\n"
+
+    def test_reject_strip_and_stray_cr(self):
+        qid, reply = self.send("Subject: s\n\nbell \x07 here\n")
+        self.assertEqual((reply["status"], reply["code"], reply["dsn"], reply["reason"]),
+                         ("5", "550", "5.7.1", "disallowed character"))
+        self.inst.wait_log("%s: reject: content bell ? here from client.example[127.0.0.1];" % qid)
+        qid, reply = self.send("Subject: a#b\n\nx\ty#z\ncr\rin line\n")
+        self.assert_ok(reply)
+        text = qfile.content(self.queued(qid)).decode()
+        self.assertIn("Subject: ab\n", text)
+        self.assertTrue(text.endswith("\n\nxyz\ncr in line\n"), text)
+
+
+class TestAutoBcc(CleanupBase):
+    def prepare(self):
+        sb = self.table("sender_bcc", "boss@test.example audit-boss@test.example\n", postmap=True)
+        rb = self.table("recipient_bcc", "@test.example rcpt-copy@archive.example\n", postmap=True)
+        self.inst.write_main_cf("always_bcc = everything\nsender_bcc_maps = hash:%s\n"
+                                "recipient_bcc_maps = hash:%s\n" % (sb, rb))
+
+    def test_automatic_bcc(self):
+        qid, reply = self.send("\nb\n", sender="boss@test.example", rcpts=("bob@test.example", "x@far.example"))
+        self.assert_ok(reply)
+        recs = self.queued(qid)
+        self.assertEqual(self.rcpts(recs), ["bob@test.example", "x@far.example", "rcpt-copy@archive.example",
+                                            "audit-boss@test.example", "everything@test.example"])
+        self.assertEqual(qfile.values(recs, "N"), ["NEVER"] * 3)
+
+    def test_no_automatic_bcc_for_forwarded_mail(self):
+        env = [("origin", "local"), ("sender", "boss@test.example"), ("rcpt", "bob@test.example")]
+        qid, reply = self.send("\nb\n", env=env)
+        self.assert_ok(reply)
+        self.assertEqual(self.rcpts(self.queued(qid)), ["bob@test.example"])
 
 
 class TestVirtual(CleanupBase):
