@@ -2,7 +2,8 @@
  * child - run one final delivery in a child process that became the
  * destination's owner (STYLE.md practice 20).  The parent (root in
  * production) never opens a user's file: the child drops privileges with
- * privs_drop() first, then works, and reports a struct dres plus optional
+ * privs_drop_groups() first (the groups were resolved before the fork, so
+ * the child makes no NSS lookups), then works, and reports a struct dres plus optional
  * bytes (a .forward file's content) through a pipe.
  */
 #include "config.h"
@@ -91,7 +92,8 @@ static int write_all(int fd, const void *p, size_t n)
 }
 
 /* child_main - become w, run fn, report; never returns */
-static void child_main(int fd, const struct who *w, run_fn *fn, void *ctx, size_t max)
+static void child_main(int fd, const struct who *w, const gid_t *groups, int ngroups, run_fn *fn,
+		       void *ctx, size_t max)
 {
 	struct dres res;
 	struct buf out;
@@ -101,7 +103,7 @@ static void child_main(int fd, const struct who *w, run_fn *fn, void *ctx, size_
 	buf_init(&out, max);
 	signal(SIGPIPE, SIG_IGN);
 	alarm(child_time_limit());	/* a hung file system must not hang local */
-	if (privs_drop(w->uid, w->gid, w->name, NULL, &error) < 0)
+	if (privs_drop_groups(w->uid, w->gid, groups, ngroups, NULL, &error) < 0)
 		dres_set(&res, DS_DEFERRED, "4.3.0", "cannot switch to uid %d: %s", (int)w->uid, error);
 	else
 		fn(ctx, &res, &out);
@@ -143,7 +145,9 @@ static int read_reply(int fd, struct dres *res, struct buf *out, size_t max)
 void run_as(const struct who *w, run_fn *fn, void *ctx, struct dres *res, struct buf *out,
 	    size_t max)
 {
-	int p[2], status, ok;
+	int p[2], status, ok, ngroups = 1;
+	gid_t *groups = NULL;
+	const char *error;
 	pid_t pid;
 
 	if (geteuid() != 0 && (w->uid != geteuid() || w->gid != getegid())) {
@@ -152,22 +156,35 @@ void run_as(const struct who *w, run_fn *fn, void *ctx, struct dres *res, struct
 			 strerror(EPERM));
 		return;
 	}
+	if (w->name != NULL && geteuid() == 0
+	    && privs_user_groups(w->name, w->gid, &groups, &ngroups, &error) < 0) {
+		dres_set(res, DS_DEFERRED, "4.3.0", "cannot find the groups of %s: %s", w->name, error);
+		return;
+	}
+	if (groups == NULL) {	/* only the primary (or the spool's) group */
+		groups = xmalloc(sizeof(*groups));
+		groups[0] = w->gid;
+		ngroups = 1;
+	}
 	if (pipe2(p, O_CLOEXEC) < 0) {
 		dres_set(res, DS_DEFERRED, "4.3.0", "cannot create pipe: %s", strerror(errno));
+		xfree(groups);
 		return;
 	}
 	pid = fork();
 	if (pid < 0) {
 		close(p[0]);
 		close(p[1]);
+		xfree(groups);
 		dres_set(res, DS_DEFERRED, "4.3.0", "cannot fork: %s", strerror(errno));
 		return;
 	}
 	if (pid == 0) {
 		close(p[0]);
-		child_main(p[1], w, fn, ctx, max);
+		child_main(p[1], w, groups, ngroups, fn, ctx, max);
 	}
 	close(p[1]);
+	xfree(groups);
 	ok = read_reply(p[0], res, out, max) == 0;
 	close(p[0]);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)

@@ -89,6 +89,10 @@ static void build_env(const struct cmd_job *j, struct argv *env)
 	env_add(env, "DOMAIN", j->domain);
 	env_add(env, "ORIGINAL_RECIPIENT", j->orig);
 	env_add(env, "PATH", "/usr/bin:/bin");
+	for (i = 0; i < agent.msg->client_env.n; i++)
+		argv_add(env, agent.msg->client_env.v[i]);
+	if (*agent.msg->req->dsn_envid)
+		env_add(env, "ENVID", agent.msg->req->dsn_envid);
 }
 
 /* exec_command - in the grandchild: stdin/stdout/stderr, cwd, exec */
@@ -212,7 +216,7 @@ void command_deliver(void *ctx, struct dres *res, struct buf *unused)
 	pid_t pid;
 
 	(void)unused;
-	if (list_has("prepend_delivered_header", "command"))
+	if (list_has(PFCONF_NAME("prepend_delivered_header"), "command"))
 		flags |= COPY_DELIV;
 	out_init(&o, -1, j->limit);
 	if (msg_copy(j->qf, &o, flags, &h, &error) < 0) {

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "config/pfconf.h"
+#include "core/hash.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/safe_file.h"
@@ -36,6 +37,7 @@
 #define MAX_DEPTH	20		/* nested expansions of one recipient */
 #define FILE_MAX	(1024 * 1024)	/* .forward / :include: size */
 #define MAX_ITEMS	1000		/* items of one expansion list */
+#define MAX_SEEN	100000		/* duplicate filter entries per recipient */
 
 /* the recipient split the way local(8) looks it up */
 struct parts {
@@ -179,12 +181,11 @@ static void finish(struct top *t, const struct level *lv, const struct dres *r)
 /* seen_before - duplicate filter over final destinations and expansions */
 static int seen_before(struct top *t, const char *key)
 {
-	size_t i;
-
-	for (i = 0; i < t->seen.n; i++)
-		if (strcmp(t->seen.v[i], key) == 0)
-			return 1;
-	argv_add(&t->seen, key);
+	if (hash_lookup(t->seen, key) != NULL)
+		return 1;
+	if (hash_count(t->seen) >= MAX_SEEN)	/* bounded: later ones are not filtered */
+		return 0;
+	hash_insert(t->seen, key, t);
 	return 0;
 }
 
@@ -231,21 +232,37 @@ static int allowed(const char *param, int class)
 	return class > CLASS_NONE && class <= CLASS_INCLUDE && list_has(param, names[class]);
 }
 
-/* job_ids - local attributes of lv's address for commands */
-static void deliver_command(struct top *t, const struct level *lv, const struct who *w,
+/* not_root - commands and files never run as root: default_privs instead (-1 unknown) */
+static int not_root(const struct who *w, struct who *out)
+{
+	if (w->uid != 0) {
+		who_copy(out, w);
+		return 0;
+	}
+	return default_privs(out);
+}
+
+/* deliver_command - "|command" or mailbox_command as w */
+static void deliver_command(struct top *t, const struct level *lv, const struct who *who,
 			    const char *cmd)
 {
 	struct parts p;
 	struct cmd_job j;
 	struct dres r;
+	struct who wbuf, *w = &wbuf;
 	const char *error;
-	char *key = xasprintf("command:%s", cmd);
+	char *key = xasprintf("command:%s", cmd), *cwd;
 
 	if (seen_before(t, key)) {
 		xfree(key);
 		return;
 	}
 	xfree(key);
+	if (not_root(who, w) < 0) {
+		dres_set(&r, DS_DEFERRED, "4.3.0", "unknown default_privs user");
+		finish(t, lv, &r);
+		return;
+	}
 	parts_make(lv->addr, &p);
 	memset(&j, 0, sizeof(j));
 	j.command = cmd;
@@ -258,7 +275,14 @@ static void deliver_command(struct top *t, const struct level *lv, const struct 
 	j.local = p.local;
 	j.extension = p.ext ? p.ext : "";
 	j.domain = p.domain;
-	j.cwd = pfconf_get(agent.cfg, "command_execution_directory");
+	{
+		struct expand_attrs a = { j.user, w->home, w->shell, p.local, j.extension, p.domain,
+					  lv->addr, lv->sender, p.ext ? p.delim : "" };
+
+		cwd = expand_local(pfconf_get_raw(agent.cfg, "command_execution_directory"), &a,
+				   pfconf_get(agent.cfg, "command_expansion_filter"));
+	}
+	j.cwd = cwd;
 	j.time_limit = pfconf_get_time(agent.cfg, "command_time_limit");
 	j.limit = pfconf_get_int(agent.cfg, "mailbox_size_limit");
 	if (msg_open_content(agent.msg, &j.qf, &error) < 0) {
@@ -268,14 +292,17 @@ static void deliver_command(struct top *t, const struct level *lv, const struct 
 		qfile_close(&j.qf);
 	}
 	finish(t, lv, &r);
+	xfree(cwd);
 	parts_free(&p);
+	who_free(w);
 }
 
 /* deliver_file - mbox/maildir file from an alias, .forward or :include: */
-static void deliver_file(struct top *t, const struct level *lv, const struct who *w,
+static void deliver_file(struct top *t, const struct level *lv, const struct who *who,
 			 const char *path, const char *user)
 {
 	struct mbox_job j;
+	struct who wbuf, *w = &wbuf;
 	struct dres r;
 	const char *error;
 	char *key = xasprintf("file:%s", path);
@@ -287,6 +314,11 @@ static void deliver_file(struct top *t, const struct level *lv, const struct who
 	xfree(key);
 	if (strcmp(path, "/dev/null") == 0) {	/* "x: /dev/null" discards, as in Postfix */
 		dres_set(&r, DS_SENT, "2.0.0", "delivered to file: %s", path);
+		finish(t, lv, &r);
+		return;
+	}
+	if (not_root(who, w) < 0) {
+		dres_set(&r, DS_DEFERRED, "4.3.0", "unknown default_privs user");
 		finish(t, lv, &r);
 		return;
 	}
@@ -305,6 +337,7 @@ static void deliver_file(struct top *t, const struct level *lv, const struct who
 		qfile_close(&j.qf);
 	}
 	finish(t, lv, &r);
+	who_free(w);
 }
 
 /* deliver_include - ":include:/path": read as lv's privileges, expand as its owner */
@@ -382,6 +415,29 @@ static char *qualify(const char *addr)
 	return xasprintf("%s@%s", addr, pfconf_get(agent.cfg, "myorigin"));
 }
 
+/* add_extension - "user@d" -> "user+ext@d" unless the local part already has one */
+static void add_extension(char **addr, const char *prop)
+{
+	const char *delims = pfconf_get(agent.cfg, "recipient_delimiter");
+	char *at = strrchr(*addr, '@'), *out;
+	size_t llen = at ? (size_t)(at - *addr) : strlen(*addr);
+
+	if (strcspn(*addr, delims) < llen)
+		return;
+	out = xasprintf("%.*s%s%s", (int)llen, *addr, prop, at ? at : "");
+	xfree(*addr);
+	*addr = out;
+}
+
+/* propagate - the extension to carry into an expansion of class kind, or NULL */
+static const char *propagate(const struct parts *p, const char *kind, char *buf, size_t size)
+{
+	if (p->ext == NULL || !list_has(PFCONF_NAME("propagate_unmatched_extensions"), kind))
+		return NULL;
+	snprintf(buf, size, "%s%s", p->delim, p->ext);
+	return buf;
+}
+
 /* expand_address - a local address recursively, anything else into fwd */
 static void expand_address(struct top *t, const struct level *lv, const char *item,
 			   struct argv *fwd)
@@ -397,6 +453,8 @@ static void expand_address(struct top *t, const struct level *lv, const char *it
 		item++;
 	}
 	addr = qualify(item);
+	if (lv->prop != NULL)
+		add_extension(&addr, lv->prop);
 	c = resolve_address(agent.resolver, addr, &final, &error);
 	if (c == RESOLVE_ERROR) {
 		struct dres r;
@@ -455,14 +513,14 @@ static void expand_list(struct top *t, const struct level *lv, const char *list,
 		const char *it = items.v[i];
 
 		if (*it == '|') {
-			if (!allowed("allow_mail_to_commands", lv->class)) {
+			if (!allowed(PFCONF_NAME("allow_mail_to_commands"), lv->class)) {
 				dres_set(&r, DS_BOUNCED, "5.7.1", "mail to command is restricted");
 				finish(t, lv, &r);
 			} else {
 				deliver_command(t, lv, lv->privs, it + 1);
 			}
 		} else if (*it == '/') {
-			if (!allowed("allow_mail_to_files", lv->class)) {
+			if (!allowed(PFCONF_NAME("allow_mail_to_files"), lv->class)) {
 				dres_set(&r, DS_BOUNCED, "5.7.1", "mail to file is restricted");
 				finish(t, lv, &r);
 			} else {
@@ -507,6 +565,8 @@ static int try_alias(struct top *t, const struct level *lv, const struct parts *
 	struct stat st;
 	char *copy, *owner, *owner_addr = NULL;
 	int r = p->ext != NULL ? alias_lookup(p->local, &value, &which) : 0;
+	int unmatched = r == 0 && p->ext != NULL;
+	char ext[ADDR_MAX + 2];
 	struct dres res;
 
 	if (r == 0)
@@ -532,11 +592,16 @@ static int try_alias(struct top *t, const struct level *lv, const struct parts *
 	}
 	owner = xasprintf("owner-%s", p->user);
 	if (strncmp(p->user, "owner-", 6) != 0 && alias_lookup(owner, &owner_value, &owhich) == 1) {
-		owner_addr = xasprintf("%s@%s", owner, pfconf_get(agent.cfg, "myorigin"));
+		if (pfconf_get_bool(agent.cfg, "expand_owner_alias") && strchr(owner_value, ',') == NULL
+		    && *owner_value != '|' && *owner_value != '/' && *owner_value != ':')
+			owner_addr = qualify(owner_value);	/* the owner's one address */
+		else
+			owner_addr = xasprintf("%s@%s", owner, pfconf_get(agent.cfg, "myorigin"));
 		sub.sender = owner_addr;
 	}
 	sub.privs = &privs;
 	sub.class = CLASS_ALIAS;
+	sub.prop = unmatched ? propagate(p, "alias", ext, sizeof(ext)) : NULL;
 	sub.parent = lv;
 	sub.depth = lv->depth + 1;
 	expand_list(t, &sub, copy, 0);
@@ -560,7 +625,8 @@ static int try_forward(struct top *t, const struct level *lv, const struct parts
 	int done = 0;
 
 	argv_init(&paths);
-	pfconf_list_split(pfconf_get_raw(agent.cfg, "forward_path"), &paths);
+	if (pfconf_get_raw(agent.cfg, "forward_path") != NULL)
+		pfconf_list_split(pfconf_get_raw(agent.cfg, "forward_path"), &paths);
 	buf_init(&content, FILE_MAX);
 	for (i = 0; i < paths.n && !done; i++) {
 		char *path = expand_local(paths.v[i], &a, pfconf_get(agent.cfg, "forward_expansion_filter"));
@@ -579,7 +645,12 @@ static int try_forward(struct top *t, const struct level *lv, const struct parts
 				done = 1;
 			} else if (r.status == DS_SENT && content.len > 0) {
 				struct level sub = *lv;
+				char ext[ADDR_MAX + 2];
+				size_t n = strlen(path), e = p->ext ? strlen(p->ext) : 0;
 
+				/* the plain .forward for user+ext: the extension is unmatched */
+				if (p->ext != NULL && (n <= e || strcmp(path + n - e, p->ext) != 0))
+					sub.prop = propagate(p, "forward", ext, sizeof(ext));
 				sub.privs = u;
 				sub.class = CLASS_FORWARD;
 				sub.parent = lv;
@@ -614,12 +685,91 @@ static void spool_privs(const char *spool, const struct who *u, struct who *w)
 	}
 }
 
+/* a *_maps parameter's tables, opened on first use */
+struct maplist {
+	const char *param;
+	int opened;
+	struct argv names;
+	struct map **maps;	/* NULL entries: could not be opened */
+};
+
+static struct maplist maplists[] = {
+	{ PFCONF_NAME("mailbox_transport_maps"), 0, { 0 }, NULL },
+	{ PFCONF_NAME("mailbox_command_maps"), 0, { 0 }, NULL },
+	{ PFCONF_NAME("fallback_transport_maps"), 0, { 0 }, NULL },
+};
+
+/* maplist_get - the tables of param */
+static struct maplist *maplist_get(const char *param)
+{
+	struct maplist *ml = NULL;
+	struct argv *specs;
+	const char *error;
+	size_t i;
+
+	for (i = 0; i < sizeof(maplists) / sizeof(maplists[0]); i++)
+		if (strcmp(maplists[i].param, param) == 0)
+			ml = &maplists[i];
+	if (ml == NULL)
+		msg_panic("maplist_get: unknown parameter %s", param);
+	if (ml->opened)
+		return ml;
+	ml->opened = 1;
+	argv_init(&ml->names);
+	specs = pfconf_get_list(agent.cfg, param);
+	ml->maps = xcalloc(specs->n + 1, sizeof(*ml->maps));
+	for (i = 0; i < specs->n; i++) {
+		argv_add(&ml->names, specs->v[i]);
+		if (map_open(specs->v[i], 0, &ml->maps[i], &error) < 0) {
+			msg_warn("%s: %s is unavailable. %s", param, specs->v[i], error);
+			ml->maps[i] = NULL;
+		}
+	}
+	argv_destroy(&specs);
+	return ml;
+}
+
+/*
+ * pick - the per-user table value of maps_param (key: the login name, then
+ * user@domain), else the plain parameter: 1 with *value_r, 0 when neither
+ * says anything, -1 after a table error (the recipient is deferred)
+ */
+static int pick(struct top *t, const struct level *lv, const char *maps_param, const char *param,
+		const struct parts *p, const char **value_r)
+{
+	struct maplist *ml = maplist_get(maps_param);
+	char *full = xasprintf("%s@%s", p->user, p->domain);
+	const char *error;
+	size_t i;
+	int r = 0;
+
+	for (i = 0; i < ml->names.n && r == 0; i++) {
+		if (ml->maps[i] == NULL)
+			r = MAP_ERROR;
+		else if ((r = map_lookup(ml->maps[i], p->user, value_r, &error)) == MAP_NOTFOUND && *p->domain)
+			r = map_lookup(ml->maps[i], full, value_r, &error);
+	}
+	xfree(full);
+	if (r == MAP_ERROR) {
+		struct dres res;
+
+		dres_set(&res, DS_DEFERRED, "4.3.0", "%s lookup failure", maps_param);
+		finish(t, lv, &res);
+		return -1;
+	}
+	if (r == MAP_FOUND)
+		return 1;
+	/* mailbox_command is not $name-expanded (the shell sees it as written) */
+	*value_r = strcmp(param, "mailbox_command") == 0 ? pfconf_get_raw(agent.cfg, param)
+							 : pfconf_get(agent.cfg, param);
+	return *value_r != NULL && **value_r != '\0';
+}
+
 /* deliver_mailbox - the user's own mailbox, in the order local(8) documents */
 static void deliver_mailbox(struct top *t, const struct level *lv, const struct parts *p,
 			    const struct who *u)
 {
-	const char *mtransport = pfconf_get(agent.cfg, "mailbox_transport");
-	const char *mcommand = pfconf_get_raw(agent.cfg, "mailbox_command");
+	const char *mtransport, *mcommand;
 	const char *home_mailbox = pfconf_get(agent.cfg, "home_mailbox");
 	const char *spool = pfconf_get(agent.cfg, "mail_spool_directory");
 	struct mbox_job j;
@@ -628,11 +778,17 @@ static void deliver_mailbox(struct top *t, const struct level *lv, const struct 
 	const char *error;
 	char *path, *key;
 
-	if (*mtransport) {
+	switch (pick(t, lv, "mailbox_transport_maps", "mailbox_transport", p, &mtransport)) {
+	case -1:
+		return;
+	case 1:
 		pass_deliver("mailbox_transport", mtransport, lv, t, &r);
 		return;
 	}
-	if (mcommand != NULL && *mcommand) {
+	switch (pick(t, lv, "mailbox_command_maps", "mailbox_command", p, &mcommand)) {
+	case -1:
+		return;
+	case 1:
 		deliver_command(t, lv, u, mcommand);
 		return;
 	}
@@ -671,26 +827,35 @@ static void deliver_mailbox(struct top *t, const struct level *lv, const struct 
 /* unknown_user - fallback_transport, luser_relay, or the bounce */
 static void unknown_user(struct top *t, const struct level *lv, const struct parts *p)
 {
-	const char *fallback = pfconf_get(agent.cfg, "fallback_transport");
-	const char *mtransport = pfconf_get(agent.cfg, "mailbox_transport");
+	const char *fallback, *mtransport;
 	const char *luser = pfconf_get(agent.cfg, "luser_relay");
 	struct dres r;
+	int found;
 
-	if (*mtransport) {
-		pass_deliver("mailbox_transport", mtransport, lv, t, &r);
-	} else if (*fallback) {
-		pass_deliver("fallback_transport", fallback, lv, t, &r);
+	if ((found = pick(t, lv, "mailbox_transport_maps", "mailbox_transport", p, &mtransport)) != 0) {
+		if (found > 0)
+			pass_deliver("mailbox_transport", mtransport, lv, t, &r);
+	} else if ((found = pick(t, lv, "fallback_transport_maps", "fallback_transport", p, &fallback)) != 0) {
+		if (found > 0)
+			pass_deliver("fallback_transport", fallback, lv, t, &r);
 	} else if (*luser && lv->depth < MAX_DEPTH) {
 		struct expand_attrs a = { p->user, "", "", p->local, p->ext ? p->ext : "", p->domain,
 					  lv->addr, lv->sender, p->ext ? p->delim : "" };
-		char *target = expand_local(pfconf_get_raw(agent.cfg, "luser_relay"), &a, NULL);
+		char *target = expand_local(pfconf_get_raw(agent.cfg, "luser_relay"), &a,
+					    pfconf_get(agent.cfg, "forward_expansion_filter"));
 		struct level sub = *lv;
+		struct argv fwd;
 
+		/* one address, never a list or a command, whatever the local part holds */
 		sub.parent = lv;
 		sub.depth = lv->depth + 1;
 		sub.no_expand = 0;
 		sub.class = CLASS_NONE;
-		expand_list(t, &sub, target, 0);
+		argv_init(&fwd);
+		expand_address(t, &sub, target, &fwd);
+		if (fwd.n > 0)
+			forward_all(t, &sub, &fwd);
+		argv_deinit(&fwd);
 		xfree(target);
 	} else {
 		dres_set(&r, DS_BOUNCED, "5.1.1", "unknown user: \"%s\"", p->user);
@@ -717,6 +882,20 @@ static int is_ancestor(const struct level *lv, const char *local)
 	return 0;
 }
 
+/* home_exists - the home directory is there (require_home_directory; e.g. not yet automounted) */
+static int home_exists(const struct who *u)
+{
+	struct stat st;
+
+	if (stat(u->home, &st) < 0)
+		return 0;
+	if (!S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;
+		return 0;
+	}
+	return 1;
+}
+
 /* looped - the message already carries Delivered-To: for this address */
 static int looped(const char *addr)
 {
@@ -740,7 +919,7 @@ static void deliver_addr(struct top *t, const struct level *lv)
 
 	if (looped(lv->addr) || lv->depth > MAX_DEPTH) {
 		if (lv->depth > MAX_DEPTH)
-			msg_warn("%s: expansion of %s nests deeper than %d levels", agent.msg->queue_id,
+			msg_warn("%s: expansion of %s nests deeper than %d levels", agent.msg->req->queue_id,
 				 t->rcpt, MAX_DEPTH);
 		dres_set(&r, DS_BOUNCED, "5.4.6", "mail forwarding loop for %s", lv->addr);
 		finish(t, lv, &r);
@@ -776,8 +955,13 @@ static void deliver_addr(struct top *t, const struct level *lv)
 		parts_free(&p);
 		return;
 	}
-	if (cur.no_expand || !try_forward(t, &cur, &p, &u))
+	if (pfconf_get_bool(agent.cfg, "require_home_directory") && !home_exists(&u)) {
+		dres_set(&r, DS_DEFERRED, "4.3.0", "home directory %s of user %s: %s", u.home, u.name,
+			 strerror(errno));
+		finish(t, &cur, &r);
+	} else if (cur.no_expand || !try_forward(t, &cur, &p, &u)) {
 		deliver_mailbox(t, &cur, &p, &u);
+	}
 	who_free(&u);
 	parts_free(&p);
 }
@@ -788,6 +972,6 @@ void deliver_top(struct top *t)
 
 	memset(&lv, 0, sizeof(lv));
 	lv.addr = t->rcpt;
-	lv.sender = agent.msg->sender;
+	lv.sender = agent.msg->req->sender;
 	deliver_addr(t, &lv);
 }

@@ -21,25 +21,28 @@
 static void envelope(const struct level *lv, const struct top *t, const struct argv *rcpts,
 		     struct attr_list *env)
 {
-	struct msg *m = agent.msg;
+	struct delivery_request *m = agent.msg->req;
+	char when[32];
 	size_t i;
 
 	attr_add(env, "origin", "local");
 	attr_add(env, "sender", lv->sender);
-	if (m->arrival_raw != NULL)
-		attr_add(env, "time", m->arrival_raw);
+	if (m->arrival > 0) {
+		snprintf(when, sizeof(when), "%.6f", m->arrival);
+		attr_add(env, "time", when);
+	}
 	attr_add(env, "rewrite_context", "local");
-	if (m->body_type && *m->body_type)
+	if (*m->body_type)
 		attr_add(env, "body_type", m->body_type);
-	if (m->smtputf8 && *m->smtputf8)
-		attr_add(env, "smtputf8", m->smtputf8);
-	if (m->dsn_envid && *m->dsn_envid)
+	if (m->smtputf8)
+		attr_add(env, "smtputf8", "1");
+	if (*m->dsn_envid)
 		attr_add(env, "dsn_envid", m->dsn_envid);
-	if (m->dsn_ret && *m->dsn_ret)
+	if (*m->dsn_ret)
 		attr_add(env, "dsn_ret", m->dsn_ret);
 	for (i = 0; i < rcpts->n; i++) {
 		attr_add(env, "rcpt", rcpts->v[i]);
-		if (t->orcpt && *t->orcpt) {
+		if (*t->orcpt) {
 			attr_add(env, "orcpt", t->orcpt);
 		} else {
 			char *o = xasprintf("rfc822;%s", t->orig);
@@ -47,7 +50,7 @@ static void envelope(const struct level *lv, const struct top *t, const struct a
 			attr_add(env, "orcpt", o);
 			xfree(o);
 		}
-		if (t->notify && *t->notify)
+		if (*t->notify)
 			attr_add(env, "notify", t->notify);
 	}
 }
@@ -59,7 +62,7 @@ static int send_content(struct cleanup_client *cc, const struct level *lv, const
 	struct buf line;
 	int r = 0;
 
-	if (list_has("prepend_delivered_header", "forward")) {
+	if (list_has(PFCONF_NAME("prepend_delivered_header"), "forward")) {
 		char *low = addr_lower(lv->addr), *q = addr_quote(low), *h = xasprintf("Delivered-To: %s\n", q);
 
 		r = cleanup_write(cc, h, strlen(h), error_r);

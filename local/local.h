@@ -21,7 +21,9 @@
 
 #include "core/argv.h"
 #include "core/buf.h"
+#include "ipc/delivery.h"
 
+struct hash;
 struct pfconf;
 struct qfile;
 struct resolver;
@@ -43,17 +45,11 @@ void dres_set(struct dres *r, int status, const char *dsn, const char *fmt, ...)
 
 /* the message of the request */
 struct msg {
-	char *queue_id;
-	char *queue_name;
-	char *queue_file;	/* as in the request ("active/ID") */
+	struct delivery_request *req;	/* lib/ipc/delivery.h: queue_id, sender, times, ... */
 	char *path;		/* $queue_directory/<queue_file> */
-	char *sender;		/* "" for <> */
-	char *transport, *nexthop;
-	char *dsn_envid, *dsn_ret, *body_type, *smtputf8;
-	double arrival, active, start;	/* request times (delays=) */
-	char *arrival_raw, *active_raw;
 	off_t size;		/* content bytes (LF line endings) */
 	struct argv delivered_to;	/* Delivered-To: header values, lower case */
+	struct argv client_env;	/* "CLIENT_ADDRESS=..." etc. from the queue file's attributes */
 };
 
 /* msg_load - read the envelope and the header facts from m->path; -1 + *error_r */
@@ -142,17 +138,18 @@ struct level {
 	int depth;
 	const struct level *parent;
 	int no_expand;		/* "\user": mailbox only */
+	const char *prop;	/* "+ext" to add to expanded addresses (propagate_unmatched_extensions) */
 };
 
 /* one recipient of the request */
 struct top {
+	struct delivery_rcpt *r;	/* the request's recipient */
 	const char *rcpt;	/* as qmgr sent it */
 	const char *orig;	/* orig_rcpt (or rcpt) */
-	const char *orcpt, *notify;
-	long index;
+	const char *orcpt, *notify;	/* "" when absent */
 	struct dres res;	/* aggregate */
 	int ndone;		/* final deliveries logged */
-	struct argv seen;	/* addresses delivered in this expansion (dup filter) */
+	struct hash *seen;	/* destinations and addresses of this expansion (dup filter) */
 };
 
 /* the agent (one per process) */
@@ -166,6 +163,7 @@ struct agent {
 	/* mailbox_delivery_lock and friends */
 	int lock_dotlock, lock_fcntl;
 	long long lock_attempts, lock_delay, stale_lock;
+	int strict_owner;	/* strict_mailbox_ownership */
 };
 
 extern struct agent agent;

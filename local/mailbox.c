@@ -207,7 +207,7 @@ static void mbox_write(struct mbox_job *j, int fd, struct dres *res)
 		mbox_fail(j, res, errno, "cannot open file");
 		return;
 	}
-	if (!j->is_file && st.st_uid != geteuid()) {
+	if (!j->is_file && agent.strict_owner && st.st_uid != geteuid()) {
 		dres_set(res, DS_DEFERRED, "4.2.0", "cannot update mailbox %s for user %s. file has bad owner",
 			 j->path, j->user);
 		return;

@@ -24,7 +24,7 @@
  *	read as their reader), command output (bounded).
  * PARAMETERS: alias_maps, allow_mail_to_commands, allow_mail_to_files,
  *	command_execution_directory, command_time_limit, default_privs,
- *	delay_logging_resolution_limit, deliver_lock_attempts,
+ *	deliver_lock_attempts,
  *	deliver_lock_delay, export_environment, fallback_transport,
  *	forward_expansion_filter, forward_path, home_mailbox, ipc_timeout,
  *	local_command_shell, luser_relay, mail_spool_directory,
@@ -42,25 +42,26 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/time.h>
 #include <unistd.h>
 
 #include "config/pfconf.h"
+#include "core/hash.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/stream.h"
 #include "daemon/daemon.h"
 #include "ipc/attr.h"
+#include "ipc/delivery.h"
 #include "mail/addr.h"
 #include "mail/resolve.h"
 #include "queue/qfile.h"
 #include "local.h"
 
-#define DELIVERY_PROTO	"delivery"
-#define DELIVERY_VERSION 1
-#define MAX_RCPTS	10000	/* recipients in one request */
-
 struct agent agent;
+
+static const char *status_names[] = { DELIVERY_SENT, DELIVERY_BOUNCED, DELIVERY_DEFERRED };
 
 /* now - wall clock as seconds */
 static double now(void)
@@ -69,30 +70,6 @@ static double now(void)
 
 	gettimeofday(&tv, NULL);
 	return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
-}
-
-/* fmt_delay - Postfix's delay format: 0, 0.12, 1.5, 13 */
-static void fmt_delay(char *buf, size_t size, double d)
-{
-	long long res = pfconf_get_int(agent.cfg, "delay_logging_resolution_limit");
-	char *p;
-
-	if (d < 0)
-		d = 0;
-	if (res < 0 || res > 6)
-		res = 2;
-	if (d >= 10)
-		snprintf(buf, size, "%.0f", d);
-	else if (d >= 1)
-		snprintf(buf, size, "%.1f", d);
-	else
-		snprintf(buf, size, "%.*f", (int)res, d);
-	if (strchr(buf, '.') != NULL) {
-		for (p = buf + strlen(buf) - 1; *p == '0'; p--)
-			*p = '\0';
-		if (*p == '.')
-			*p = '\0';
-	}
 }
 
 void top_fold(struct top *t, const struct dres *r)
@@ -104,35 +81,24 @@ void top_fold(struct top *t, const struct dres *r)
 
 void log_delivery(struct top *t, const char *to, const struct dres *r)
 {
-	static const char *names[] = { "sent", "bounced", "deferred" };
-	struct msg *m = agent.msg;
+	struct delivery_request *req = agent.msg->req;
 	double end = now();
-	char delay[32], a[32], b[32], d[32];
+	double start = req->arrival > 0 ? req->arrival : req->started;
+	double active = req->active > 0 ? req->active : start;
+	char delay[16], a[16], b[16], d[16];
 	char *qto = addr_quote(to), *qorig = addr_quote(t->orig);
-	int show_orig = *t->orig && strcasecmp(to, t->orig) != 0;
+	int show_orig = strcasecmp(to, t->orig) != 0;
 
-	fmt_delay(delay, sizeof(delay), end - m->arrival);
-	fmt_delay(a, sizeof(a), m->active - m->arrival);
-	fmt_delay(b, sizeof(b), m->start - m->active);
-	fmt_delay(d, sizeof(d), end - m->start);
+	delivery_format_delay(end - start, delay, sizeof(delay));
+	delivery_format_delay(active - start, a, sizeof(a));
+	delivery_format_delay(req->started - active, b, sizeof(b));
+	delivery_format_delay(end - req->started, d, sizeof(d));
 	msg_info("%s: to=<%s>%s%s%s, relay=local, delay=%s, delays=%s/%s/0/%s, dsn=%s, status=%s (%s)",
-		 m->queue_id, qto, show_orig ? ", orig_to=<" : "", show_orig ? qorig : "",
-		 show_orig ? ">" : "", delay, a, b, d, r->dsn, names[r->status], r->reason);
+		 req->queue_id, qto, show_orig ? ", orig_to=<" : "", show_orig ? qorig : "",
+		 show_orig ? ">" : "", delay, a, b, d, r->dsn, status_names[r->status], r->reason);
 	xfree(qto);
 	xfree(qorig);
 	top_fold(t, r);
-}
-
-/* parse_time - "sec.usec"; absent or bad: fallback */
-static double parse_time(const char *v, double fallback)
-{
-	char *end;
-	double t;
-
-	if (v == NULL)
-		return fallback;
-	t = strtod(v, &end);
-	return *end == '\0' && t > 0 ? t : fallback;
 }
 
 /* valid_queue_file - "queue/ID" or "queue/X/ID": no way out of the queue directory */
@@ -140,7 +106,8 @@ static int valid_queue_file(const char *path, const char *id)
 {
 	const char *base = strrchr(path, '/'), *p;
 
-	if (base == NULL || path[0] == '/' || strstr(path, "..") != NULL || strcmp(base + 1, id) != 0)
+	if (!qfile_valid_id(id) || base == NULL || path[0] == '/' || strstr(path, "..") != NULL
+	    || strcmp(base + 1, id) != 0)
 		return 0;
 	for (p = path; *p; p++)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')
@@ -149,84 +116,33 @@ static int valid_queue_file(const char *path, const char *id)
 	return 1;
 }
 
-/* dup_or_null - copy of an attribute value */
-static char *dup_or_null(const struct attr_list *l, const char *name)
+/* make_tops - one struct top per request recipient */
+static struct top *make_tops(struct delivery_request *req)
 {
-	const char *v = attr_get(l, name);
+	struct top *tops = xcalloc(req->nrcpt, sizeof(*tops));
+	size_t i;
 
-	return v != NULL ? xstrdup(v) : NULL;
-}
+	for (i = 0; i < req->nrcpt; i++) {
+		struct delivery_rcpt *r = &req->rcpt[i];
 
-/* parse_request - the message and its recipient groups; -1 + *error_r */
-static int parse_request(const struct attr_list *l, struct msg *m, struct top **tops_r,
-			 size_t *n_r, const char **error_r)
-{
-	struct top *tops = NULL;
-	size_t i, n = 0;
-
-	m->queue_id = dup_or_null(l, "queue_id");
-	m->queue_name = dup_or_null(l, "queue_name");
-	m->queue_file = dup_or_null(l, "queue_file");
-	m->sender = dup_or_null(l, "sender");
-	m->transport = dup_or_null(l, "transport");
-	m->nexthop = dup_or_null(l, "nexthop");
-	m->dsn_envid = dup_or_null(l, "dsn_envid");
-	m->dsn_ret = dup_or_null(l, "dsn_ret");
-	m->body_type = dup_or_null(l, "body_type");
-	m->smtputf8 = dup_or_null(l, "smtputf8");
-	m->arrival_raw = dup_or_null(l, "arrival");
-	m->active_raw = dup_or_null(l, "active");
-	argv_init(&m->delivered_to);
-	if (m->queue_id == NULL || !qfile_valid_id(m->queue_id))
-		return (*error_r = "missing or bad queue_id"), -1;
-	if (m->queue_file == NULL || !valid_queue_file(m->queue_file, m->queue_id))
-		return (*error_r = "missing or bad queue_file"), -1;
-	if (m->sender == NULL)
-		m->sender = xstrdup("");
-	m->arrival = parse_time(m->arrival_raw, m->start);
-	m->active = parse_time(m->active_raw, m->arrival);
-	for (i = 0; i < attr_count(l); i++) {
-		const char *name = l->names.v[i], *val = l->values.v[i];
-		struct top *t = n > 0 ? &tops[n - 1] : NULL;
-
-		if (strcmp(name, "rcpt") == 0) {
-			if (n >= MAX_RCPTS || strlen(val) > ADDR_MAX || *val == '\0') {
-				xfree(tops);
-				return (*error_r = "bad or too many recipients"), -1;
-			}
-			tops = xreallocarray(tops, n + 1, sizeof(*tops));
-			t = &tops[n++];
-			memset(t, 0, sizeof(*t));
-			t->rcpt = val;
-			t->orig = val;
-			t->index = (long)n - 1;
-			argv_init(&t->seen);
-		} else if (t != NULL && strcmp(name, "orig_rcpt") == 0 && *val) {
-			t->orig = val;
-		} else if (t != NULL && strcmp(name, "orcpt") == 0) {
-			t->orcpt = val;
-		} else if (t != NULL && strcmp(name, "notify") == 0) {
-			t->notify = val;
-		} else if (t != NULL && strcmp(name, "index") == 0) {
-			t->index = strtol(val, NULL, 10);
-		}
+		tops[i].r = r;
+		tops[i].rcpt = r->address;
+		tops[i].orig = *r->orig ? r->orig : r->address;
+		tops[i].orcpt = r->orcpt;
+		tops[i].notify = r->notify;
+		tops[i].seen = hash_create(16);
 	}
-	if (n == 0)
-		return (*error_r = "request without recipients"), -1;
-	*tops_r = tops;
-	*n_r = n;
-	return 0;
+	return tops;
 }
 
 /* answer - one recipient's list */
 static int answer(struct stream *s, const struct top *t)
 {
-	static const char *names[] = { "sent", "bounced", "deferred" };
-
-	attr_writef(s, "index", "%ld", t->index);
-	attr_write(s, "status", names[t->res.status]);
+	attr_writef(s, "index", "%ld", t->r->index);
+	attr_write(s, "status", status_names[t->res.status]);
 	attr_write(s, "dsn", t->res.dsn);
 	attr_write(s, "reason", t->res.reason);
+	attr_write(s, "relay", "local");
 	return attr_end(s);
 }
 
@@ -238,7 +154,8 @@ static void deliver_all(struct stream *s, struct top *tops, size_t n)
 	int ok = msg_load(agent.msg, &error) == 0;
 
 	if (!ok)
-		msg_warn("%s: cannot read queue file %s: %s", agent.msg->queue_id, agent.msg->queue_file, error);
+		msg_warn("%s: cannot read queue file %s: %s", agent.msg->req->queue_id,
+			 agent.msg->req->queue_file, error);
 	for (i = 0; i < n; i++) {
 		struct top *t = &tops[i];
 
@@ -247,13 +164,18 @@ static void deliver_all(struct stream *s, struct top *tops, size_t n)
 
 			dres_set(&r, DS_DEFERRED, "4.3.0", "cannot read queue file: %s", error);
 			log_delivery(t, t->rcpt, &r);
+		} else if (*t->rcpt == '\0' || strlen(t->rcpt) > ADDR_MAX) {
+			struct dres r;
+
+			dres_set(&r, DS_BOUNCED, "5.1.3", "bad address syntax");
+			log_delivery(t, t->rcpt, &r);
 		} else {
 			deliver_top(t);
 		}
 		if (t->ndone == 0)	/* every expansion item was a duplicate */
 			dres_set(&t->res, DS_SENT, "2.0.0", "delivered");
 		if (answer(s, t) < 0)
-			msg_warn("%s: lost the connection to the queue manager", agent.msg->queue_id);
+			msg_warn("%s: lost the connection to the queue manager", agent.msg->req->queue_id);
 	}
 }
 
@@ -261,40 +183,42 @@ static void deliver_all(struct stream *s, struct top *tops, size_t n)
 static void serve(int fd, struct daemon *d)
 {
 	struct stream *s = stream_create(fd, 0);
-	struct attr_list req;
+	struct delivery_request req;
 	struct msg m;
 	struct top *tops = NULL;
-	size_t n = 0, i;
+	size_t i;
 	const char *error;
 	long long timeout = pfconf_get_time(d->cfg, "ipc_timeout");
 
 	memset(&m, 0, sizeof(m));
-	attr_list_init(&req);
+	memset(&req, 0, sizeof(req));
 	stream_set_timeout(s, (int)((timeout > 0 && timeout < 3600 ? timeout : 3600) * 1000));
 	if (attr_send_proto(s, DELIVERY_PROTO, DELIVERY_VERSION, NULL) < 0)
 		goto done;
-	if (attr_read(s, &req, &error) <= 0) {
-		if (attr_count(&req) > 0 || !stream_eof(s))
+	if (delivery_read_request(s, &req, &error) < 0) {
+		if (strcmp(error, "no request") != 0)
 			msg_warn("bad delivery request: %s", error);
 		goto done;
 	}
-	m.start = now();
-	if (parse_request(&req, &m, &tops, &n, &error) < 0) {
-		msg_warn("bad delivery request: %s", error);
+	if (!valid_queue_file(req.queue_file, req.queue_id)) {
+		msg_warn("bad delivery request: bad queue_id or queue_file");
 		goto done;
 	}
-	m.path = xasprintf("%s/%s", agent.queue_dir, m.queue_file);
+	tops = make_tops(&req);
+	m.req = &req;
+	argv_init(&m.delivered_to);
+	argv_init(&m.client_env);
+	m.path = xasprintf("%s/%s", agent.queue_dir, req.queue_file);
 	agent.msg = &m;
-	deliver_all(s, tops, n);
-	attr_write(s, "end", "1");
-	attr_end(s);
+	deliver_all(s, tops, req.nrcpt);
+	delivery_end(s);
 done:
-	for (i = 0; i < n; i++)
-		argv_deinit(&tops[i].seen);
+	for (i = 0; tops != NULL && i < req.nrcpt; i++)
+		hash_destroy(&tops[i].seen, NULL);
 	xfree(tops);
 	agent.msg = NULL;
 	msg_free(&m);
-	attr_list_deinit(&req);
+	delivery_request_deinit(&req);
 	stream_destroy(&s);
 }
 
@@ -322,9 +246,10 @@ static void post_jail(struct daemon *d)
 	agent.queue_dir = pfconf_get(d->cfg, "queue_directory");
 	agent.resolver = resolver_create(d->cfg);
 	hostname(agent.hostname, sizeof(agent.hostname));
-	agent.lock_dotlock = list_has("mailbox_delivery_lock", "dotlock");
-	agent.lock_fcntl = list_has("mailbox_delivery_lock", "fcntl")
-			   || list_has("mailbox_delivery_lock", "flock");
+	agent.lock_dotlock = list_has(PFCONF_NAME("mailbox_delivery_lock"), "dotlock");
+	agent.lock_fcntl = list_has(PFCONF_NAME("mailbox_delivery_lock"), "fcntl")
+			   || list_has(PFCONF_NAME("mailbox_delivery_lock"), "flock");
+	agent.strict_owner = pfconf_get_bool(d->cfg, "strict_mailbox_ownership");
 	agent.lock_attempts = pfconf_get_int(d->cfg, "deliver_lock_attempts");
 	agent.lock_delay = pfconf_get_time(d->cfg, "deliver_lock_delay");
 	agent.stale_lock = pfconf_get_time(d->cfg, "stale_lock_time");
@@ -333,10 +258,6 @@ static void post_jail(struct daemon *d)
 	if (pfconf_get_int(d->cfg, "mailbox_size_limit") != 0
 	    && pfconf_get_int(d->cfg, "mailbox_size_limit") < pfconf_get_int(d->cfg, "message_size_limit"))
 		msg_fatal("main.cf configuration error: mailbox_size_limit is smaller than message_size_limit");
-	if (*pfconf_get(d->cfg, "mailbox_command_maps") || *pfconf_get(d->cfg, "mailbox_transport_maps")
-	    || *pfconf_get(d->cfg, "fallback_transport_maps"))
-		msg_warn("mailbox_command_maps, mailbox_transport_maps and fallback_transport_maps are not "
-			 "supported yet -- ignored");
 	if (geteuid() != 0)
 		msg_info("not running as root: deliveries are possible only as uid %d", (int)geteuid());
 }

@@ -53,6 +53,33 @@ static void header_done(struct msg *m, struct buf *h)
 	xfree(v);
 }
 
+/* client_attr - a queue file attribute that commands see in their environment */
+static void client_attr(struct msg *m, const struct buf *data)
+{
+	static const char *const names[][2] = {
+		{ "client_addr", "CLIENT_ADDRESS" }, { "client_name", "CLIENT_HOSTNAME" },
+		{ "client_port", "CLIENT_PORT" }, { "helo", "CLIENT_HELO" },
+		{ "protocol", "CLIENT_PROTOCOL" }, { "sasl_method", "SASL_METHOD" },
+		{ "sasl_username", "SASL_USERNAME" },
+	};
+	const char *eq = memchr(data->data, '=', data->len);
+	size_t i, n = eq ? (size_t)(eq - data->data) : 0;
+
+	for (i = 0; eq != NULL && i < sizeof(names) / sizeof(names[0]); i++) {
+		if (strlen(names[i][0]) == n && memcmp(data->data, names[i][0], n) == 0
+		    && m->client_env.n < 32) {
+			char *v = xasprintf("%s=%.*s", names[i][1], (int)(data->len - n - 1 > 1024 ? 1024
+							: data->len - n - 1), eq + 1), *p;
+
+			for (p = v; *p; p++)	/* peer text: printable only */
+				if (!isprint((unsigned char)*p))
+					*p = '_';
+			argv_add(&m->client_env, v);
+			xfree(v);
+		}
+	}
+}
+
 /* content_line - account one content line; scan headers until the empty line */
 static void content_line(struct msg *m, struct buf *line, struct buf *hdr, int *in_hdr)
 {
@@ -86,7 +113,9 @@ int msg_load(struct msg *m, const char **error_r)
 	buf_init(&line, 0);
 	buf_init(&hdr, 64 * 1024);	/* one header line; longer ones are not Delivered-To */
 	while ((r = qfile_get(qf, &type, &data, &off, error_r)) > 0) {
-		if (type == QREC_MESG) {
+		if (type == QREC_ATTR && !in_msg) {
+			client_attr(m, &data);
+		} else if (type == QREC_MESG) {
 			in_msg = 1;
 		} else if (type == QREC_XTRA) {
 			in_msg = 0;
@@ -109,20 +138,9 @@ int msg_load(struct msg *m, const char **error_r)
 
 void msg_free(struct msg *m)
 {
-	xfree(m->queue_id);
-	xfree(m->queue_name);
-	xfree(m->queue_file);
 	xfree(m->path);
-	xfree(m->sender);
-	xfree(m->transport);
-	xfree(m->nexthop);
-	xfree(m->dsn_envid);
-	xfree(m->dsn_ret);
-	xfree(m->body_type);
-	xfree(m->smtputf8);
-	xfree(m->arrival_raw);
-	xfree(m->active_raw);
 	argv_deinit(&m->delivered_to);
+	argv_deinit(&m->client_env);
 	memset(m, 0, sizeof(*m));
 }
 

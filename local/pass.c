@@ -19,38 +19,47 @@
 #include "ipc/ipc.h"
 #include "local.h"
 
+/* attr_addf - a time as "sec.usec" */
+static void attr_addf(struct attr_list *l, const char *name, double t)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%.6f", t);
+	attr_add(l, name, buf);
+}
+
 /* send_request - the request list for one recipient */
 static int send_request(struct stream *s, const char *transport, const char *nexthop,
 			const struct level *lv, const struct top *t)
 {
-	struct msg *m = agent.msg;
+	struct delivery_request *m = agent.msg->req;
 	struct attr_list l;
 	int r;
 
 	attr_list_init(&l);
-	attr_add(&l, "queue_name", m->queue_name ? m->queue_name : "active");
+	attr_add(&l, "queue_name", *m->queue_name ? m->queue_name : "active");
 	attr_add(&l, "queue_id", m->queue_id);
 	attr_add(&l, "queue_file", m->queue_file);
 	attr_add(&l, "sender", lv->sender);
-	if (m->arrival_raw)
-		attr_add(&l, "arrival", m->arrival_raw);
-	if (m->active_raw)
-		attr_add(&l, "active", m->active_raw);
+	if (m->arrival > 0)
+		attr_addf(&l, "arrival", m->arrival);
+	if (m->active > 0)
+		attr_addf(&l, "active", m->active);
 	attr_add(&l, "transport", transport);
 	attr_add(&l, "nexthop", nexthop);
-	if (m->dsn_envid)
+	if (*m->dsn_envid)
 		attr_add(&l, "dsn_envid", m->dsn_envid);
-	if (m->dsn_ret)
+	if (*m->dsn_ret)
 		attr_add(&l, "dsn_ret", m->dsn_ret);
-	if (m->body_type)
+	if (*m->body_type)
 		attr_add(&l, "body_type", m->body_type);
 	if (m->smtputf8)
-		attr_add(&l, "smtputf8", m->smtputf8);
+		attr_add(&l, "smtputf8", "1");
 	attr_add(&l, "rcpt", lv->addr);
 	attr_add(&l, "orig_rcpt", t->orig);
-	if (t->orcpt)
+	if (*t->orcpt)
 		attr_add(&l, "orcpt", t->orcpt);
-	if (t->notify)
+	if (*t->notify)
 		attr_add(&l, "notify", t->notify);
 	attr_add(&l, "index", "0");
 	r = attr_write_list(s, &l) < 0 || attr_end(s) < 0 ? -1 : 0;

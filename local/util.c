@@ -63,7 +63,7 @@ static void put_filtered(struct buf *out, const char *v, const char *filter)
 char *expand_local(const char *text, const struct expand_attrs *a, const char *filter)
 {
 	struct buf out;
-	const char *p = text;
+	const char *p = text != NULL ? text : "";
 
 	buf_init(&out, 64 * 1024);
 	while (*p) {

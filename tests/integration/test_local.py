@@ -122,7 +122,7 @@ class LocalTest(unittest.TestCase):
     def cleanup(self):
         self.inst.stop()
         for u in self.users:
-            subprocess.run(["userdel", u.name], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            pctest.remove_user(u.name)
 
     # ---- configuration ----
 
@@ -159,31 +159,24 @@ class LocalTest(unittest.TestCase):
         if not ROOT:
             name = pctest.current_user()
             return User(name, os.path.join(self.tmp, "home", name))
-        name = "pct%06x" % random.getrandbits(24)
-        home = os.path.join(self.tmp, "home", name)
-        r = subprocess.run(["useradd", "-M", "-d", home, "-s", "/usr/sbin/nologin", name],
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        self.assertEqual(r.returncode, 0, "useradd failed: %s" % r.stdout)
+        name, home, _, _ = pctest.make_user(self.tmp)
         u = User(name, home)
         self.users.append(u)
-        os.makedirs(home)
-        os.chown(home, u.uid, u.gid)
-        os.chmod(home, 0o755)
         return u
 
     # ---- the protocol ----
 
-    def queue(self, rcpts, content, sender="sender@ext.example", arrival=None):
+    def queue(self, rcpts, content, sender="sender@ext.example", arrival=None, attrs=None):
         qid = random_id()
         path = os.path.join(self.inst.spool, "active", qid)
-        qfile.write(path, qfile.message(sender, rcpts, content, arrival=arrival))
+        qfile.write(path, qfile.message(sender, rcpts, content, attrs=attrs, arrival=arrival))
         return qid
 
     def deliver(self, rcpts, content="Subject: test\n\nhello\n", sender="sender@ext.example",
-                orig=None, timeout=30):
+                orig=None, timeout=30, attrs=None):
         """Deliver rcpts (list of addresses); return (queue id, {index: answer})."""
         arrival = time.time() - 0.5
-        qid = self.queue(rcpts, content, sender, arrival)
+        qid = self.queue(rcpts, content, sender, arrival, attrs)
         req = [("queue_name", "active"), ("queue_id", qid), ("queue_file", "active/" + qid),
                ("sender", sender), ("arrival", "%.6f" % arrival), ("active", "%.6f" % (arrival + 0.2)),
                ("transport", "local"), ("nexthop", "test.example")]
@@ -394,7 +387,8 @@ class TestLocal(LocalTest):
     def test_alias_command(self):
         out = self.command_alias()
         self.config("")
-        qid, ans = self.deliver(["cmd+ext@test.example"])
+        qid, ans = self.deliver(["cmd+ext@test.example"],
+                                attrs={"client_addr": "192.0.2.7", "helo": "evil\x01helo"})
         self.assertEqual(ans[0]["status"], "sent", ans[0])
         self.assertEqual(ans[0]["reason"], "delivered to command: env > %s.env; cat > %s.msg" % (out, out))
         env = dict(l.split("=", 1) for l in self.read(out + ".env").splitlines() if "=" in l)
@@ -406,6 +400,8 @@ class TestLocal(LocalTest):
         self.assertEqual(env["PATH"], "/usr/bin:/bin")
         self.assertEqual(env["USER"], "nobody" if ROOT else pctest.current_user())
         self.assertNotIn("POSTCOTE_PREFIX", env)
+        self.assertEqual(env["CLIENT_ADDRESS"], "192.0.2.7")
+        self.assertEqual(env["CLIENT_HELO"], "evil_helo")
         msg = self.read(out + ".msg")
         self.assertRegex(msg, r"^From sender@ext.example  .*\nReturn-Path: <sender@ext.example>\n"
                          r"X-Original-To: cmd\+ext@test.example\nDelivered-To: cmd\+ext@test.example\n"
@@ -573,6 +569,22 @@ class TestLocal(LocalTest):
         self.assertIn("Subject: test", self.read(path))
         self.assertEqual(os.stat(path).st_uid, u.uid)
 
+    def test_command_groups(self):
+        """The command runs with the user's supplementary groups (resolved before the fork)."""
+        import grp
+        u = self.user()
+        if ROOT:
+            subprocess.run(["usermod", "-a", "-G", "mail", u.name], check=True)
+        out = os.path.join(self.out_dir, "groups")
+        self.config("mailbox_command = id -G > %s\n" % out)
+        _, ans = self.deliver(["%s@test.example" % u.name])
+        self.assertEqual(ans[0]["status"], "sent", ans[0])
+        groups = [int(g) for g in self.read(out).split()]
+        self.assertEqual(groups[0], u.gid)
+        if ROOT:
+            self.assertIn(grp.getgrnam("mail").gr_gid, groups)
+            self.assertNotIn(0, groups)
+
     def test_mailbox_transport_unavailable(self):
         u = self.user()
         self.config("mailbox_transport = lmtp:unix:private/dovecot-lmtp\n")
@@ -590,6 +602,14 @@ class TestLocal(LocalTest):
         _, ans = self.deliver(["list@test.example"])
         self.assertEqual(ans[0]["status"], "sent", ans[0])
         self.assertIn("Return-Path: <owner-list@test.example>\n", self.read(os.path.join(self.spool_dir, u.name)))
+
+    def test_expand_owner_alias(self):
+        u = self.user()
+        self.write_aliases("list: %s\nowner-list: listboss\n" % u.name)
+        self.config("expand_owner_alias = yes\n")
+        _, ans = self.deliver(["list@test.example"])
+        self.assertEqual(ans[0]["status"], "sent", ans[0])
+        self.assertIn("Return-Path: <listboss@test.example>\n", self.read(os.path.join(self.spool_dir, u.name)))
 
     def test_alias_loop_and_self_reference(self):
         u = self.user()
@@ -610,7 +630,21 @@ class TestLocal(LocalTest):
         with self.assertRaises(EOFError):
             self.talk([("queue_id", "ABCDEF1234"), ("queue_file", "../etc/ABCDEF1234"),
                        ("sender", ""), ("rcpt", "x@test.example")])
-        self.inst.wait_log("warning: bad delivery request: missing or bad queue_file")
+        self.inst.wait_log("warning: bad delivery request: malformed request")
+        with self.assertRaises(EOFError):       # not a queue ID
+            self.talk([("queue_id", "x;y"), ("queue_file", "active/x;y"), ("sender", ""),
+                       ("rcpt", "x@test.example")])
+        self.inst.wait_log("warning: bad delivery request: bad queue_id or queue_file")
+        # garbage instead of a request, and a client that leaves early
+        for junk in (b"no equals sign\n\n", b"rcpt=x@test.example\n"):
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.settimeout(10)
+            s.connect(os.path.join(self.inst.spool, "private", "local"))
+            s.recv(100)
+            s.sendall(junk)
+            s.shutdown(socket.SHUT_WR)
+            self.assertEqual(s.recv(100), b"")
+            s.close()
         # a missing queue file: deferred
         _, ans2 = None, self.talk([("queue_id", "ABCDEF1234"), ("queue_file", "active/ABCDEF1234"),
                                    ("sender", ""), ("rcpt", "x@test.example"), ("index", "7")])
@@ -682,6 +716,84 @@ class TestLocal(LocalTest):
         self.assertEqual(ans[0]["status"], "sent", ans[0])
         self.assertIn("Delivered-To: %s+stranger@test.example" % u.name,
                       self.read(os.path.join(self.spool_dir, u.name)))
+        # the local part cannot turn the relay address into a list or a command
+        _, ans = self.deliver(["|touch x,y@test.example"])
+        self.assertEqual(ans[0]["status"], "sent", ans[0])
+        self.assertIn("Delivered-To: \"%s+_touch_x,y\"@test.example" % u.name,
+                      self.read(os.path.join(self.spool_dir, u.name)))
+
+    def test_root_commands_run_as_default_privs(self):
+        out = os.path.join(self.out_dir, "rootcmd")
+        # (no .forward: unprivileged, reading root's would need root)
+        self.config("mailbox_command = id -u > %s\nforward_path =\n" % out)
+        _, ans = self.deliver(["root@test.example"])
+        self.assertEqual(ans[0]["status"], "sent", ans[0])
+        dp = pwd.getpwnam("nobody" if ROOT else pctest.current_user()).pw_uid
+        self.assertEqual(self.read(out).strip(), str(dp))
+
+    def test_per_user_maps(self):
+        u = self.user()
+        out = os.path.join(self.out_dir, "bymap")
+        self.config("mailbox_command_maps = inline:{ {%s = cat > %s} }\n"
+                    "fallback_transport_maps = inline:{ {nobody-here = lmtp:unix:private/x} }\n"
+                    % (u.name, out))
+        _, ans = self.deliver(["%s@test.example" % u.name, "nobody-here@test.example",
+                               "stranger@test.example"])
+        self.assertEqual((ans[0]["status"], ans[0]["reason"]), ("sent", "delivered to command: cat > %s" % out))
+        self.assertIn("Subject: test", self.read(out))
+        self.assertEqual(ans[1]["status"], "deferred", ans[1])
+        self.assertIn("cannot hand off to private/lmtp", ans[1]["reason"])
+        self.assertEqual(ans[2]["reason"], 'unknown user: "stranger"')
+
+    def test_require_home_directory(self):
+        u = self.user()
+        if ROOT:
+            os.rmdir(u.home)
+        home = pwd.getpwnam(u.name).pw_dir     # unprivileged: the real one (only looked at)
+        self.config("require_home_directory = yes\nforward_path =\n")
+        _, ans = self.deliver(["%s@test.example" % u.name])
+        if os.path.isdir(home):
+            self.assertEqual(ans[0]["status"], "sent", ans[0])
+        else:
+            self.assertEqual(ans[0]["status"], "deferred", ans[0])
+            self.assertEqual(ans[0]["reason"], "home directory %s of user %s: No such file or directory"
+                             % (home, u.name))
+    def test_continued_lines_and_big_message(self):
+        u = self.user()
+        self.config("")
+        qid = random_id()
+        recs = qfile.message("sender@ext.example", ["%s@test.example" % u.name], "Subject: parts\n\n")
+        body = [("l", "first "), ("l", "second "), ("L", "third"), ("L", "x" * 200000)]
+        recs = recs[:-1] + body + recs[-1:]
+        qfile.write(os.path.join(self.inst.spool, "active", qid), recs)
+        ans = self.talk([("queue_id", qid), ("queue_file", "active/" + qid), ("sender", "sender@ext.example"),
+                         ("rcpt", "%s@test.example" % u.name)])
+        self.assertEqual(ans[0]["status"], "sent", ans[0])
+        text = self.read(os.path.join(self.spool_dir, u.name))
+        self.assertIn("\n\nfirst second third\n" + "x" * 200000 + "\n\n", text)
+
+    def test_propagate_unmatched_extensions(self):
+        u = self.user()
+        self.write_aliases("team: %s\n" % u.name)
+        self.config("propagate_unmatched_extensions = canonical, virtual, alias\n")
+        _, ans = self.deliver(["team+news@test.example"])
+        self.assertEqual(ans[0]["status"], "sent", ans[0])
+        self.assertIn("Delivered-To: %s+news@test.example\n" % u.name,
+                      self.read(os.path.join(self.spool_dir, u.name)))
+
+    def test_dot_forward_with_extension(self):
+        u = self.user()
+        extra = "" if ROOT else \
+            "forward_path = %s/$user${recipient_delimiter}${extension}, %s/$user\n" % (self.fwd_dir, self.fwd_dir)
+        self.config(extra)
+        copy = os.path.join(self.out_dir, "ext-copy")
+        fwd = self.forward_file(u) + "+lists"
+        with open(fwd, "w") as f:
+            f.write("%s\n" % copy)
+        os.chown(fwd, u.uid, u.gid)
+        _, ans = self.deliver(["%s+lists@test.example" % u.name, "%s+other@test.example" % u.name])
+        self.assertEqual((ans[0]["status"], ans[0]["reason"]), ("sent", "delivered to file: %s" % copy))
+        self.assertEqual((ans[1]["status"], ans[1]["reason"]), ("sent", "delivered to mailbox"))
 
 
 if __name__ == "__main__":
