@@ -657,13 +657,13 @@ static void parse_list(struct smtpd_conf *cf, struct restriction_list *rl, const
 
 void check_init(struct smtpd_conf *cf)
 {
-	parse_list(cf, &cf->client, "smtpd_client_restrictions");
-	parse_list(cf, &cf->helo, "smtpd_helo_restrictions");
-	parse_list(cf, &cf->sender, "smtpd_sender_restrictions");
-	parse_list(cf, &cf->relay, "smtpd_relay_restrictions");
-	parse_list(cf, &cf->rcpt, "smtpd_recipient_restrictions");
-	parse_list(cf, &cf->data, "smtpd_data_restrictions");
-	parse_list(cf, &cf->eod, "smtpd_end_of_data_restrictions");
+	parse_list(cf, &cf->client, PFCONF_NAME("smtpd_client_restrictions"));
+	parse_list(cf, &cf->helo, PFCONF_NAME("smtpd_helo_restrictions"));
+	parse_list(cf, &cf->sender, PFCONF_NAME("smtpd_sender_restrictions"));
+	parse_list(cf, &cf->relay, PFCONF_NAME("smtpd_relay_restrictions"));
+	parse_list(cf, &cf->rcpt, PFCONF_NAME("smtpd_recipient_restrictions"));
+	parse_list(cf, &cf->data, PFCONF_NAME("smtpd_data_restrictions"));
+	parse_list(cf, &cf->eod, PFCONF_NAME("smtpd_end_of_data_restrictions"));
 	if (!cf->relay_check_ok)
 		msg_warn("in parameter smtpd_relay_restrictions or smtpd_recipient_restrictions, specify at least one "
 			 "working instance of: reject_unauth_destination, defer_unauth_destination, reject, defer, "

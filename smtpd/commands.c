@@ -202,6 +202,10 @@ static int cmd_mail(struct session *ss, char *args)
 		reply(ss, "503 5.5.1 Error: send HELO/EHLO first");
 		return -1;
 	}
+	if (ss->bdat_active) {
+		reply(ss, "503 5.5.1 Error: MAIL after BDAT");
+		return -1;
+	}
 	if (ss->have_mail) {
 		reply(ss, "503 5.5.1 Error: nested MAIL command");
 		return -1;
@@ -437,7 +441,7 @@ static int cmd_etrn(struct session *ss, char *args)
 		reply(ss, "500 5.5.4 Syntax: ETRN domain");
 		return -1;
 	}
-	r = resolve_list_match(ss->cf->resolver, "fast_flush_domains", *args == '@' ? args + 1 : args, &err);
+	r = resolve_list_match(ss->cf->resolver, PFCONF_NAME("fast_flush_domains"), *args == '@' ? args + 1 : args, &err);
 	if (r < 0) {
 		reply(ss, "451 4.3.0 Temporary lookup error");
 		return -1;

@@ -41,6 +41,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "config/pfconf.h"
 #include "core/log.h"
@@ -50,12 +51,6 @@
 #include "smtpd.h"
 
 static struct smtpd_conf conf;
-
-/* get_int - integer parameter as int */
-static int get_int(const char *name)
-{
-	return (int)pfconf_get_int(conf.cfg, name);
-}
 
 /* ehlo_mask - smtpd_discard_ehlo_keywords into a mask */
 static unsigned ehlo_mask(const char *value)
@@ -113,24 +108,25 @@ static void pre_jail(struct daemon *d)
 	struct pfconf *cfg = d->cfg;
 
 	conf.cfg = cfg;
-	conf.queue_dir = xstrdup(pfconf_get(cfg, "queue_directory"));
+	/* chrooted to the queue directory, its sockets are under "/" */
+	conf.queue_dir = xstrdup(d->chroot && geteuid() == 0 ? "" : pfconf_get(cfg, "queue_directory"));
 	conf.myhostname = xstrdup(pfconf_get(cfg, "myhostname"));
 	conf.banner = xstrdup(pfconf_get(cfg, "smtpd_banner"));
 	conf.size_limit = pfconf_get_int(cfg, "message_size_limit");
 	conf.line_limit = (size_t)pfconf_get_int(cfg, "line_length_limit");
 	conf.rcpt_limit = (long)pfconf_get_int(cfg, "smtpd_recipient_limit");
 	conf.timeout_s = (int)pfconf_get_time(cfg, "smtpd_timeout");
-	conf.soft_error_limit = get_int("smtpd_soft_error_limit");
-	conf.hard_error_limit = get_int("smtpd_hard_error_limit");
+	conf.soft_error_limit = (int)pfconf_get_int(cfg, "smtpd_soft_error_limit");
+	conf.hard_error_limit = (int)pfconf_get_int(cfg, "smtpd_hard_error_limit");
 	conf.error_sleep_s = (int)pfconf_get_time(cfg, "smtpd_error_sleep_time");
-	conf.junk_limit = get_int("smtpd_junk_command_limit");
+	conf.junk_limit = (int)pfconf_get_int(cfg, "smtpd_junk_command_limit");
 	conf.disable_vrfy = pfconf_get_bool(cfg, "disable_vrfy_command");
 	conf.delay_reject = pfconf_get_bool(cfg, "smtpd_delay_reject");
 	conf.helo_required = pfconf_get_bool(cfg, "smtpd_helo_required");
 	conf.strict_rfc821 = pfconf_get_bool(cfg, "strict_rfc821_envelopes");
 	conf.forbid_unauth_pipelining = pfconf_get_bool(cfg, "smtpd_forbid_unauth_pipelining");
 	conf.bare_lf = bare_lf_mode(pfconf_get(cfg, "smtpd_forbid_bare_newline"));
-	conf.bare_lf_code = get_int("smtpd_forbid_bare_newline_reject_code");
+	conf.bare_lf_code = (int)pfconf_get_int(cfg, "smtpd_forbid_bare_newline_reject_code");
 	conf.ehlo_discard = ehlo_mask(pfconf_get(cfg, "smtpd_discard_ehlo_keywords"));
 	conf.smtputf8_enable = pfconf_get_bool(cfg, "smtputf8_enable");
 	conf.soft_bounce = pfconf_get_bool(cfg, "soft_bounce");
@@ -139,13 +135,13 @@ static void pre_jail(struct daemon *d)
 	conf.allow_untrusted_routing = pfconf_get_bool(cfg, "allow_untrusted_routing");
 	conf.reject_unlisted_rcpt = pfconf_get_bool(cfg, "smtpd_reject_unlisted_recipient");
 	conf.reject_unlisted_sender = pfconf_get_bool(cfg, "smtpd_reject_unlisted_sender");
-	conf.reject_code = get_int("reject_code");
-	conf.defer_code = get_int("defer_code");
-	conf.relay_code = get_int("relay_domains_reject_code");
-	conf.unknown_local_code = get_int("unknown_local_recipient_reject_code");
-	conf.non_fqdn_code = get_int("non_fqdn_reject_code");
-	conf.invalid_hostname_code = get_int("invalid_hostname_reject_code");
-	conf.unknown_addr_code = get_int("unknown_address_reject_code");
+	conf.reject_code = (int)pfconf_get_int(cfg, "reject_code");
+	conf.defer_code = (int)pfconf_get_int(cfg, "defer_code");
+	conf.relay_code = (int)pfconf_get_int(cfg, "relay_domains_reject_code");
+	conf.unknown_local_code = (int)pfconf_get_int(cfg, "unknown_local_recipient_reject_code");
+	conf.non_fqdn_code = (int)pfconf_get_int(cfg, "non_fqdn_reject_code");
+	conf.invalid_hostname_code = (int)pfconf_get_int(cfg, "invalid_hostname_reject_code");
+	conf.unknown_addr_code = (int)pfconf_get_int(cfg, "unknown_address_reject_code");
 	conf.recipient_delimiter = xstrdup(pfconf_get(cfg, "recipient_delimiter"));
 	if (conf.timeout_s <= 0)
 		conf.timeout_s = 300;

@@ -51,13 +51,19 @@ static const char *strip_route(const char *p)
 
 	if (colon == NULL)
 		return NULL;
-	for (const char *q = p; q < colon; q++) {
-		if (*q == '@' && (q == p || q[-1] == ','))
-			continue;
-		if (*q == ',' && q[1] == '@')
-			continue;
-		if (bad_atom_char((unsigned char)*q) && *q != '[' && *q != ']')
+	while (p < colon) {
+		const char *end = memchr(p, ',', (size_t)(colon - p));
+
+		if (end == NULL)
+			end = colon;
+		if (*p != '@' || end - p < 2)
 			return NULL;
+		for (const char *q = p + 1; q < end; q++)
+			if (bad_atom_char((unsigned char)*q) && *q != '[' && *q != ']')
+				return NULL;
+		p = end < colon ? end + 1 : end;
+		if (end < colon && p == colon)
+			return NULL;	/* "@a,:" */
 	}
 	return colon + 1;
 }

@@ -346,6 +346,40 @@ class TestSmtpdProtocol(SmtpdBase):
                          "554 5.7.1 <someone@far.example>: Recipient address rejected: Access denied")
 
 
+class TestSmtpdHostile(SmtpdBase):
+    FRAGMENTS = [b"EHLO x", b"HELO", b"MAIL FROM:<a@b.example>", b"MAIL FROM:<", b"RCPT TO:<%s@test.example>" % USER.encode(),
+                 b"RCPT TO:<@a,@:x>", b"RCPT TO:<\"\\", b"DATA", b"BDAT 5", b"BDAT 0 LAST", b"BDAT 99999999999999999999",
+                 b"RSET", b"NOOP", b"VRFY <", b"ETRN @", b".", b"..", b"\x00", b"\xff\xfe", b"\r", b"\n", b"\r\n",
+                 b"SIZE=9999999999999999999", b" NOTIFY=", b" ORCPT=rfc822;+", b" ENVID=+4", b"x" * 3000,
+                 b"\r\n.\r\n", b"\n.\n", b"QUIT"]
+
+    def test_smtpd_hostile_random_input_never_crashes(self):
+        import random
+        rnd = random.Random(4242)
+        for service in ("default", "normalize", "reject", "errors"):
+            for _ in range(12):
+                try:
+                    c = Client(self.ports[service], timeout=3)
+                except OSError as e:
+                    self.fail("cannot connect to %s: %s" % (service, e))
+                data = b"".join(rnd.choice(self.FRAGMENTS) + rnd.choice([b"\r\n", b"", b" ", b"\n"])
+                                for _ in range(rnd.randint(5, 60)))
+                try:
+                    c.send(data)
+                    c.s.shutdown(socket.SHUT_WR)
+                    c.is_closed(timeout=5)
+                except OSError:
+                    pass
+                c.close()
+        # every session ended with a disconnect line; no daemon died
+        time.sleep(0.5)
+        log = self.inst.log()
+        for bad in ("killed by signal", "panic:", "fatal:", "exit status"):
+            self.assertNotIn(bad, log)
+        c = self.connect()
+        self.assertEqual(c.cmd("NOOP"), "250 2.0.0 Ok")
+
+
 class TestSmtpdRelay(SmtpdBase):
     TRICKS = [
         "someone@far.example",
