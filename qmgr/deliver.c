@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -100,7 +101,7 @@ static void build_request(struct job *j)
 		struct rcpt *r = &m->rcpts[j->rcpt[i]];
 
 		put(b, "rcpt", r->addr);
-		if (r->orig != NULL && strcmp(r->orig, r->addr) != 0)
+		if (r->orig != NULL && strcasecmp(r->orig, r->addr) != 0)
 			put(b, "orig_rcpt", r->orig);
 		if (r->orcpt != NULL)
 			put(b, "orcpt", r->orcpt);

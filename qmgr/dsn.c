@@ -136,7 +136,7 @@ static void human_text(struct buf *b, const struct message *m, enum dsn_kind kin
 	}
 	buf_append_str(b, "                   The mail system\n\n");
 	for (size_t i = 0; i < n; i++) {
-		if (r[i].orig != NULL && *r[i].orig != '\0' && strcmp(r[i].orig, r[i].addr) != 0)
+		if (r[i].orig != NULL && *r[i].orig != '\0' && strcasecmp(r[i].orig, r[i].addr) != 0)
 			buf_printf(b, "<%s> (expanded from <%s>): %s\n\n", r[i].addr, r[i].orig, r[i].reason);
 		else
 			buf_printf(b, "<%s>: %s\n\n", r[i].addr, r[i].reason);

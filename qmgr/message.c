@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -332,7 +333,7 @@ void message_log_status(struct message *m, struct rcpt *r, const char *relay, do
 	delivery_format_delay((t_conn > 0 ? t_conn : now) - m->active, b, sizeof(b));
 	delivery_format_delay(t_conn > 0 ? now - t_conn : 0, c, sizeof(c));
 	delivery_format_delay(0, d, sizeof(d));
-	if (r->orig != NULL && *r->orig != '\0' && strcmp(r->orig, r->addr) != 0)
+	if (r->orig != NULL && *r->orig != '\0' && strcasecmp(r->orig, r->addr) != 0)
 		msg_info("%s: to=<%s>, orig_to=<%s>, relay=%s, delay=%s, delays=%s/%s/%s/%s, dsn=%s, status=%s (%s)",
 			 m->id, r->addr, r->orig, relay, delay, a, b, c, d, r->dsn, status,
 			 r->reason ? r->reason : "");
