@@ -719,7 +719,9 @@ void master_service_start(struct master *m, struct master_service *s)
 
 		w->m = m;
 		w->s = s;
-		s->wakeup_timer = event_timer_add(m->loop, (uint64_t)s->wakeup * 1000, on_wakeup, w);
+		/* the first wakeup right away (as Postfix's master: qmgr and pickup
+		 * start with the mail system and find what was queued meanwhile) */
+		s->wakeup_timer = event_timer_add(m->loop, 0, on_wakeup, w);
 	}
 }
 

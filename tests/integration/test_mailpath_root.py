@@ -210,3 +210,23 @@ class TestCrashes(MailPath):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class TestQueuedBeforeStart(MailPath):
+    def setUp(self):
+        super().setUp()
+        self.inst.postfix("stop")
+        wait_for(lambda: not self.inst.master_pid() or not pctest._alive(self.inst.master_pid()), 10,
+                 what="master exit")
+
+    def test_mail_queued_while_down_is_delivered_at_start(self):
+        import qfile
+        incoming = os.path.join(self.inst.spool, "incoming")
+        path = os.path.join(incoming, "ABCDE12345")
+        qfile.write(path, qfile.message("sender@example.org", [self.rcpt],
+                                        "Subject: waiting\n\nqueued while stopped\n"))
+        pw = __import__("pwd").getpwnam(pctest.mail_owner())
+        os.chown(path, pw.pw_uid, pw.pw_gid)
+        r = self.inst.postfix("start")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.wait_delivered(1, timeout=15)      # no trigger: qmgr's first wakeup comes at start
