@@ -5,10 +5,12 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config/cfline.h"
 #include "config/pfconf.h"
@@ -114,6 +116,22 @@ static int unix_open(struct map *map, const char **error_r)
 	return 0;
 }
 
+/*
+ * unix_unavailable - "not found" can only be believed when the database
+ * is there: inside a chroot without /etc/passwd (a chrooted smtpd without
+ * a proxymap service) every user would look unknown, and mail for real
+ * users would be rejected.  Report an error instead, so it is deferred.
+ */
+static int unix_unavailable(const char *file, const char **error_r)
+{
+	if (access(file, R_OK) == 0)
+		return MAP_NOTFOUND;
+	*error_r = map_error("unix:%s: %s is not readable here (%s): a chrooted service needs "
+			     "the proxy: table to be served from outside the chroot",
+			     strstr(file, "group") ? "group.byname" : "passwd.byname", file, strerror(errno));
+	return MAP_ERROR;
+}
+
 static int unix_lookup(struct map *map, const char *key, const char **value_r, const char **error_r)
 {
 	buf_reset(&map->value);
@@ -121,14 +139,14 @@ static int unix_lookup(struct map *map, const char *key, const char **value_r, c
 		struct passwd *pw = getpwnam(key);
 
 		if (pw == NULL)
-			return MAP_NOTFOUND;
+			return unix_unavailable("/etc/passwd", error_r);
 		buf_printf(&map->value, "%s:%s:%ld:%ld:%s:%s:%s", pw->pw_name, pw->pw_passwd,
 			   (long)pw->pw_uid, (long)pw->pw_gid, pw->pw_gecos, pw->pw_dir, pw->pw_shell);
 	} else {
 		struct group *gr = getgrnam(key);
 
 		if (gr == NULL)
-			return MAP_NOTFOUND;
+			return unix_unavailable("/etc/group", error_r);
 		buf_printf(&map->value, "%s:%s:%ld:", gr->gr_name, gr->gr_passwd, (long)gr->gr_gid);
 		for (char **m = gr->gr_mem; *m != NULL; m++)
 			buf_printf(&map->value, "%s%s", m == gr->gr_mem ? "" : ",", *m);

@@ -40,6 +40,28 @@ class TestSmtpdChroot(unittest.TestCase):
         log = inst.wait_log("%s: client=" % qid)
         self.assertNotIn("fatal:", log)
 
+    def test_chrooted_passwd_lookup_defers_instead_of_rejecting(self):
+        # the stock local_recipient_maps (proxy:unix:passwd.byname) inside a
+        # chroot without /etc/passwd must not make real users "unknown"
+        if os.geteuid() != 0:
+            self.fail("needs root (chroot)")
+        port = free_port()
+        inst = Instance("mydestination = localhost, test.example\nalias_maps =\n"
+                        "smtpd_error_sleep_time = 0\n",
+                        "127.0.0.1:%d inet n - y - - smtpd\ncleanup unix n - y - 0 cleanup\n" % port,
+                        fixtures=False)
+        self.addCleanup(inst.stop)
+        r = inst.postfix("start")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        wait_port(port)
+        with smtplib.SMTP("127.0.0.1", port, timeout=10) as s:
+            s.ehlo("chroot.example")
+            s.mail("sender@x.example")
+            code, msg = s.rcpt("root@test.example")
+        self.assertEqual(code, 451, msg)
+        self.assertIn(b"4.3.0", msg)
+        inst.wait_log("is not readable here")
+
 
 if __name__ == "__main__":
     unittest.main()
