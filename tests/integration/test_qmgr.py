@@ -22,6 +22,7 @@ import threading
 import time
 import unittest
 
+from attrproto import escape, unescape
 import pctest
 import qfile
 from pctest import Instance, wait_for
@@ -34,22 +35,6 @@ _ids = itertools.count(random.randint(1, 1 << 20))
 def new_id():
     """A queue ID of Postfix's short form (unique within a test run)."""
     return "%05X%X" % (random.randint(0, 0xFFFFF), 0x100000 + next(_ids))
-
-
-def escape(v):
-    return v.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r")
-
-
-def unescape(v):
-    out, i = [], 0
-    while i < len(v):
-        c = v[i]
-        if c == "\\" and i + 1 < len(v):
-            i += 1
-            c = {"n": "\n", "r": "\r", "0": "\0"}.get(v[i], v[i])
-        out.append(c)
-        i += 1
-    return "".join(out)
 
 
 def read_list(f):
