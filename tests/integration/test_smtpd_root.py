@@ -14,11 +14,12 @@ from pctest import Instance, free_port, wait_for, wait_port
 
 
 class TestSmtpdChroot(unittest.TestCase):
-    def test_smtpd_chrooted_delivers_to_cleanup(self):
+    def start(self, extra):
+        """A chrooted smtpd + cleanup instance; returns (inst, port)."""
         if os.geteuid() != 0:
             self.fail("needs root (chroot)")
         port = free_port()
-        inst = Instance("mydestination = localhost, test.example\nalias_maps =\nlocal_recipient_maps =\n"
+        inst = Instance("mydestination = localhost, test.example\nalias_maps =\n" + extra +
                         "smtpd_error_sleep_time = 0\n",
                         "127.0.0.1:%d inet n - y - - smtpd\ncleanup unix n - y - 0 cleanup\n" % port,
                         fixtures=False)
@@ -26,6 +27,10 @@ class TestSmtpdChroot(unittest.TestCase):
         r = inst.postfix("start")
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         wait_port(port)
+        return inst, port
+
+    def test_smtpd_chrooted_delivers_to_cleanup(self):
+        inst, port = self.start("local_recipient_maps =\n")
         wait_for(lambda: os.path.exists(os.path.join(inst.spool, "public", "cleanup")), 10, what="public/cleanup")
         with smtplib.SMTP("127.0.0.1", port, timeout=10) as s:
             s.ehlo("chroot.example")
@@ -43,17 +48,7 @@ class TestSmtpdChroot(unittest.TestCase):
     def test_chrooted_passwd_lookup_defers_instead_of_rejecting(self):
         # the stock local_recipient_maps (proxy:unix:passwd.byname) inside a
         # chroot without /etc/passwd must not make real users "unknown"
-        if os.geteuid() != 0:
-            self.fail("needs root (chroot)")
-        port = free_port()
-        inst = Instance("mydestination = localhost, test.example\nalias_maps =\n"
-                        "smtpd_error_sleep_time = 0\n",
-                        "127.0.0.1:%d inet n - y - - smtpd\ncleanup unix n - y - 0 cleanup\n" % port,
-                        fixtures=False)
-        self.addCleanup(inst.stop)
-        r = inst.postfix("start")
-        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
-        wait_port(port)
+        inst, port = self.start("")
         with smtplib.SMTP("127.0.0.1", port, timeout=10) as s:
             s.ehlo("chroot.example")
             s.mail("sender@x.example")
