@@ -37,10 +37,15 @@ static void *hook_ctx;
 static void (*fatal_hook)(void);
 static int in_log;
 static int postlog_fd = -1;
+static int log_style = LOG_STYLE_POSTFIX;
+static char dv_prefix[256];
+static char dv_timestamp[64] = "%b %d %H:%M:%S ";
+static int info_fd = -1;
 
 static int file_ready(void);
 
 static const char *const level_prefix[] = { "", "warning: ", "error: ", "fatal: ", "panic: " };
+static const char *const dv_level_prefix[] = { "Info: ", "Warning: ", "Error: ", "Fatal: ", "Panic: " };
 static const int level_priority[] = { LOG_INFO, LOG_WARNING, LOG_ERR, LOG_CRIT, LOG_CRIT };
 
 static const struct {
@@ -109,8 +114,10 @@ int log_set_facility(const char *name)
 	for (i = 0; i < sizeof(facilities) / sizeof(facilities[0]); i++)
 		if (strcasecmp(name, facilities[i].name) == 0) {
 			syslog_facility = facilities[i].facility;
-			if (syslog_opened)
-				log_open(prog_name, NULL, log_targets);
+			if (syslog_opened) {
+				closelog();
+				openlog(tag, LOG_PID | LOG_NDELAY, syslog_facility);
+			}
 			return 0;
 		}
 	return -1;
@@ -148,6 +155,36 @@ void log_set_hook(log_hook_fn *hook, void *ctx)
 void log_set_fatal_hook(void (*fn)(void))
 {
 	fatal_hook = fn;
+}
+
+void log_set_style(int style)
+{
+	log_style = style;
+}
+
+void log_set_prefix(const char *prefix)
+{
+	snprintf(dv_prefix, sizeof(dv_prefix), "%s", prefix != NULL ? prefix : "");
+}
+
+const char *log_get_prefix(void)
+{
+	return dv_prefix;
+}
+
+void log_set_timestamp(const char *fmt)
+{
+	snprintf(dv_timestamp, sizeof(dv_timestamp), "%s", fmt != NULL ? fmt : "");
+}
+
+void log_set_info_file(const char *path)
+{
+	if (info_fd >= 0) {
+		close(info_fd);
+		info_fd = -1;
+	}
+	if (path != NULL && *path != '\0')
+		info_fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
 }
 
 /* sanitize - replace control characters so peers cannot forge log lines */
@@ -235,6 +272,40 @@ void log_write_record(const char *record, size_t len)
 	append_line(copy, len);
 }
 
+/* write_dv_file - Dovecot's log_path line: timestamp, prefix, level, text */
+static void write_dv_file(enum log_level level, const char *text)
+{
+	char line[LOG_LINE_MAX + 512], stamp[64];
+	time_t now = time(NULL);
+	struct tm tm;
+	int n, fd;
+
+	if (level == LOG_LEVEL_INFO && info_fd >= 0) {
+		fd = info_fd;
+	} else {
+		if (file_ready() < 0)
+			return;
+		fd = file_fd;
+	}
+	localtime_r(&now, &tm);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+	/* log_timestamp is the administrator's strftime format */
+	if (strftime(stamp, sizeof(stamp), dv_timestamp, &tm) == 0)
+		stamp[0] = '\0';
+#pragma GCC diagnostic pop
+	n = snprintf(line, sizeof(line), "%s%s%s%s\n", stamp, dv_prefix, dv_level_prefix[level], text);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(line)) {
+		n = sizeof(line) - 1;
+		line[n - 1] = '\n';
+	}
+	if (write(fd, line, (size_t)n) < 0) {
+		/* nowhere left to report this */
+	}
+}
+
 /* write_file - one maillog_file line: "Mmm dd hh:mm:ss host tag[pid]: text" */
 static void write_file(enum log_level level, const char *text)
 {
@@ -254,7 +325,9 @@ static void write_file(enum log_level level, const char *text)
 static void write_stderr(enum log_level level, const char *text)
 {
 	char line[LOG_LINE_MAX + 128];
-	int n = snprintf(line, sizeof(line), "%s: %s%s\n", prog_name, level_prefix[level], text);
+	int n = log_style == LOG_STYLE_DOVECOT
+		? snprintf(line, sizeof(line), "%s: %s%s\n", prog_name, dv_level_prefix[level], text)
+		: snprintf(line, sizeof(line), "%s: %s%s\n", prog_name, level_prefix[level], text);
 
 	if (n < 0)
 		return;
@@ -282,6 +355,23 @@ void msg_vlog(enum log_level level, const char *fmt, va_list ap)
 		hook_fn(level, text, hook_ctx);
 	if (log_targets & LOG_TARGET_STDERR)
 		write_stderr(level, text);
+	if (log_style == LOG_STYLE_DOVECOT) {
+		const char *lp = level == LOG_LEVEL_INFO ? "" : dv_level_prefix[level];
+
+		if (log_targets & LOG_TARGET_SYSLOG)
+			syslog(syslog_facility | level_priority[level], "%s%s%s", dv_prefix, lp, text);
+		if ((log_targets & LOG_TARGET_FILE) && (file_path[0] != '\0' || (level == LOG_LEVEL_INFO && info_fd >= 0)))
+			write_dv_file(level, text);
+		if (log_targets & LOG_TARGET_JOURNAL)
+			sd_journal_send("MESSAGE=%s%s%s", dv_prefix, lp, text,
+					"PRIORITY=%d", level_priority[level],
+					"SYSLOG_FACILITY=%d", syslog_facility >> 3,
+					"SYSLOG_IDENTIFIER=%s", tag,
+					"SYSLOG_PID=%ld", (long)getpid(), NULL);
+		in_log = 0;
+		errno = saved_errno;
+		return;
+	}
 	if (log_targets & LOG_TARGET_SYSLOG)
 		syslog(syslog_facility | level_priority[level], "%s%s", level_prefix[level], text);
 	if ((log_targets & (LOG_TARGET_FILE | LOG_TARGET_POSTLOG)) && (file_path[0] != '\0' || postlog_fd >= 0))

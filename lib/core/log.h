@@ -81,6 +81,31 @@ const char *log_tag(void);
  */
 typedef void log_hook_fn(enum log_level level, const char *text, void *ctx);
 void log_set_hook(log_hook_fn *hook, void *ctx);
+/*
+ * Dovecot style (the Dovecot half's programs).  After
+ * log_set_style(LOG_STYLE_DOVECOT), lines carry Dovecot's shapes:
+ *   file     "<log_timestamp><prefix><Level>: text", e.g.
+ *            "Nov 22 11:46:58 auth: Info: passwd-file(bob,1.2.3.4): unknown user"
+ *            (no host name, as Dovecot's log_path); info lines go to the
+ *            info file when one is set (info_log_path)
+ *   syslog   ident syslog_name ("dovecot"), text "<prefix><Level>: text"
+ *            except that info lines have no "Info: " (as Dovecot)
+ *   stderr   "<prog>: <Level>: text" ("doveconf: Fatal: ...")
+ * prefix is "auth: ", "master: ", "imap(user)<pid><session>: " and may
+ * change per request (log_set_prefix).  Levels are Info, Warning, Error,
+ * Fatal, Panic.
+ */
+#define LOG_STYLE_POSTFIX	0
+#define LOG_STYLE_DOVECOT	1
+void log_set_style(int style);
+/* log_set_prefix - Dovecot style: the text before "Level: " ("" for none) */
+void log_set_prefix(const char *prefix);
+const char *log_get_prefix(void);
+/* log_set_timestamp - Dovecot style file timestamp format (log_timestamp, strftime) */
+void log_set_timestamp(const char *fmt);
+/* log_set_info_file - Dovecot style: separate file for info lines (info_log_path); NULL/"" = same file */
+void log_set_info_file(const char *path);
+
 /* log_set_fatal_hook - called before msg_fatal exits (e.g. to clean up a pid file) */
 void log_set_fatal_hook(void (*fn)(void));
 
