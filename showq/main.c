@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "config/pfconf.h"
 #include "core/argv.h"
@@ -59,9 +60,9 @@ struct entry {
 
 static struct {
 	struct userlist *acl;
-	const char *acl_error;	/* the list could not be opened: deny */
 	uid_t owner_uid;
 	char *qdir;
+	int jailed;
 } showq;
 
 /* entry_free - release one message's listing */
@@ -240,6 +241,7 @@ static void pre_jail(struct daemon *d)
 	if (userlist_open(pfconf_get(d->cfg, "authorized_mailq_users"), &showq.acl, &error) < 0)
 		msg_warn("authorized_mailq_users: %s: only root and mail_owner may list the queue",
 			 error);
+	showq.jailed = d->chroot && geteuid() == 0;
 	showq.owner_uid = (uid_t)-1;
 	if (privs_lookup_user(pfconf_get(d->cfg, "mail_owner"), &owner, &error) == 0) {
 		showq.owner_uid = owner.uid;
@@ -250,7 +252,7 @@ static void pre_jail(struct daemon *d)
 /* post_jail - queue paths are relative to the jail's root when chrooted */
 static void post_jail(struct daemon *d)
 {
-	showq.qdir = xstrdup(d->chroot ? "" : pfconf_get(d->cfg, "queue_directory"));
+	showq.qdir = xstrdup(showq.jailed ? "" : pfconf_get(d->cfg, "queue_directory"));
 }
 
 int main(int argc, char **argv)
