@@ -179,8 +179,6 @@ static int cat_file(const char *path, const char *name, unsigned show, const cha
 			envelope_record(&c, type, buf_cstr(&data), off);
 		}
 	}
-	if (ret == 0)
-		marker(&c, off, "MESSAGE FILE END");
 	buf_deinit(&data);
 	qfile_close(&qf);
 	return ret < 0 ? -1 : 0;

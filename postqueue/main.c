@@ -146,7 +146,7 @@ static void print_compat(const struct attr_list *l, struct listing *ls)
 		if (reason != NULL && (prev == NULL || strcmp(prev, reason) != 0)) {
 			char *text = xasprintf("(%s)", reason);
 
-			printf("%79s\n", text);
+			printf("%78s\n", text);
 			xfree(text);
 			prev = reason;
 		}
