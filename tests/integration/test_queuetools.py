@@ -333,8 +333,8 @@ class TestPostcat(QueueBase):
         real_size = [l for l in real if l.startswith("message_size:")][0]
         for l in (size_line, real_size):    # six right-aligned columns of width 15
             self.assertEqual(len(l), len("message_size: ") + 6 * 16 - 1, l)
-            for i in range(6):
-                self.assertRegex(l[14 + 16 * i:14 + 16 * i + 16], r"^ *\d+ ?$", l)
+            for col in range(6):
+                self.assertRegex(l[14 + 16 * col:14 + 16 * col + 16], r"^ *\d+ ?$", l)
         self.assertEqual(lines[-3:], ["recipient: bob@remote.example", "recipient: carol@remote.example",
                                       "*** MESSAGE FILE END %s ***" % name])
         for l in lines[1:i] + lines[i + 6:-1]:    # envelope and extracted records
