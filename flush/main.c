@@ -191,18 +191,18 @@ static const char *handle(struct daemon *d, const struct attr_list *req)
 	return "bad";
 }
 
-/* allowed - uid 0, mail_owner, or a user in authorized_flush_users */
+/* allowed - uid 0, mail_owner, or a user in authorized_flush_users; *name_r for a refusal */
 static int allowed(uid_t uid, const char **name_r)
 {
-	const char *name = peer_name(uid), *error;
+	const char *error;
 	int m;
 
-	*name_r = name != NULL ? name : "unknown";
+	*name_r = "unknown";
 	if (uid == 0 || uid == fl.owner_uid)
 		return 1;
-	if (fl.acl == NULL || name == NULL)
+	if (fl.acl == NULL)
 		return 0;
-	m = userlist_match(fl.acl, name, &error);
+	m = userlist_match_uid(fl.acl, uid, name_r, &error);
 	if (m < 0)
 		msg_warn("authorized_flush_users: %s", error);
 	return m > 0;
@@ -249,7 +249,7 @@ static void pre_jail(struct daemon *d)
 	struct privs_user owner;
 	const char *error;
 
-	peer_names_load();
+	userlist_names_load();
 	if (userlist_open(pfconf_get(d->cfg, "authorized_flush_users"), &fl.acl, &error) < 0)
 		msg_warn("authorized_flush_users: %s: only root and mail_owner may flush", error);
 	fl.owner_uid = (uid_t)-1;

@@ -162,18 +162,18 @@ static int send_entry(struct stream *s, struct daemon *d, const char *queue, con
 	return attr_end(s);
 }
 
-/* allowed - the client may list the queue; 0 also fills *name_r for the refusal */
+/* allowed - uid 0, mail_owner, or a user in authorized_mailq_users; *name_r for a refusal */
 static int allowed(uid_t uid, const char **name_r)
 {
-	const char *name = peer_name(uid), *error;
+	const char *error;
 	int m;
 
-	*name_r = name != NULL ? name : "unknown";
+	*name_r = "unknown";
 	if (uid == 0 || uid == showq.owner_uid)
 		return 1;
-	if (showq.acl == NULL || name == NULL)
+	if (showq.acl == NULL)
 		return 0;
-	m = userlist_match(showq.acl, name, &error);
+	m = userlist_match_uid(showq.acl, uid, name_r, &error);
 	if (m < 0)
 		msg_warn("authorized_mailq_users: %s", error);
 	return m > 0;
@@ -237,7 +237,7 @@ static void pre_jail(struct daemon *d)
 	struct privs_user owner;
 	const char *error;
 
-	peer_names_load();
+	userlist_names_load();
 	if (userlist_open(pfconf_get(d->cfg, "authorized_mailq_users"), &showq.acl, &error) < 0)
 		msg_warn("authorized_mailq_users: %s: only root and mail_owner may list the queue",
 			 error);
