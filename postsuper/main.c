@@ -43,7 +43,6 @@
 #include "core/argv.h"
 #include "core/log.h"
 #include "core/mem.h"
-#include "core/safe_file.h"
 #include "daemon/daemon.h"
 #include "ipc/ipc.h"
 #include "queue/qdir.h"
@@ -229,14 +228,11 @@ static void rename_logs(const char *from, const char *to)
 /* move_file - rename path to dst, creating dst's hash subdirectory; 0 or -1 (logged) */
 static int move_file(const char *path, const char *dst)
 {
-	char *dir = xstrdup(dst);
 	const char *error;
 	int ret;
 
-	*strrchr(dir, '/') = '\0';
-	if (mkdir_p(dir, 0700, &error) < 0)
+	if (qdir_make_parent(dst, &error) < 0)
 		msg_warn("%s", error);
-	xfree(dir);
 	ret = rename(path, dst);
 	if (ret < 0)
 		msg_warn("rename %s to %s: %m", path, dst);

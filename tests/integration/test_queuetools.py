@@ -40,6 +40,11 @@ def data(name):
 _seq = [0x10]
 
 
+def new_usec():
+    _seq[0] += 1
+    return (os.getpid() * 7919 + _seq[0]) % 0x100000
+
+
 def new_id():
     """A queue ID in Postfix's short form, unique within the run."""
     _seq[0] += 1
@@ -89,15 +94,21 @@ class QueueBase(unittest.TestCase):
     def put(self, queue, sender, rcpts, reason=None, body=None, arrival=None, qid=None):
         """A queue file as cleanup lays it out (content, then C and the
         recipients), and for a reason a defer log as qmgr writes it."""
-        qid = qid or new_id()
-        body = body or "Subject: test %s\nFrom: %s\n\nhello\n" % (qid, sender or "MAILER-DAEMON")
+        body = body or "Subject: test\nFrom: %s\n\nhello\n" % (sender or "MAILER-DAEMON")
         recs = qfile.message(sender, [], body, arrival=arrival)
         size = len(body.encode())
         offset = len(qfile.encode(recs[:recs.index(("M", b""))])) + 2
         recs.append(("C", "%d %d %d" % (size, offset, len(rcpts))))
         recs += [("R", r) for r in rcpts]
-        p = os.path.join(self.qdir(queue, qid), qid)
-        qfile.write(p, recs)
+        if qid is None:     # named as cleanup names it: microseconds, then the inode
+            tmp = self.path(queue, ".tmp.test")
+            qfile.write(tmp, recs)
+            qid = "%05X%X" % (new_usec(), os.stat(tmp).st_ino)
+            p = os.path.join(self.qdir(queue, qid), qid)
+            os.rename(tmp, p)
+        else:
+            p = os.path.join(self.qdir(queue, qid), qid)
+            qfile.write(p, recs)
         self.chown(p)
         if queue == "deferred":     # not due: qmgr leaves it alone unless flushed
             os.utime(p, (time.time() + 3600, time.time() + 3600))
@@ -183,7 +194,7 @@ class TestListing(QueueBase):
                        arrival=1796590517)
         out = self.mailq("-p")
         stamp = time.strftime("%a %b %e %H:%M:%S", time.localtime(1796590517))
-        size = len(("Subject: test %s\nFrom: alice@example.org\n\nhello\n" % qid).encode())
+        size = len("Subject: test\nFrom: alice@example.org\n\nhello\n".encode())
         self.assertEqual(out, "-Queue ID-  --Size-- ----Arrival Time---- -Sender/Recipient-------\n"
                          "%-11s %7d %-20s alice@example.org\n" % (qid, size, stamp) +
                          "%78s\n" % ("(%s)" % REASON) +
