@@ -195,14 +195,8 @@ static const char *handle(struct daemon *d, const struct attr_list *req)
 static int allowed(uid_t uid, const char **name_r)
 {
 	const char *error;
-	int m;
+	int m = userlist_permits(fl.acl, uid, fl.owner_uid, name_r, &error);
 
-	*name_r = "unknown";
-	if (uid == 0 || uid == fl.owner_uid)
-		return 1;
-	if (fl.acl == NULL)
-		return 0;
-	m = userlist_match_uid(fl.acl, uid, name_r, &error);
 	if (m < 0)
 		msg_warn("authorized_flush_users: %s", error);
 	return m > 0;
@@ -211,35 +205,24 @@ static int allowed(uid_t uid, const char **name_r)
 static void serve(int fd, struct daemon *d)
 {
 	struct stream *s = stream_create(fd, 0);
-	struct attr_list greet, req;
-	const char *name, *error;
+	struct attr_list req;
+	const char *name, *error = NULL;
 	uid_t uid;
+	int ok;
 
 	stream_set_timeout(s, (int)pfconf_get_time(d->cfg, "ipc_timeout") * 1000);
-	attr_list_init(&greet);
 	attr_list_init(&req);
 	if (peer_uid(fd, &uid, &error) < 0) {
 		msg_warn("%s", error);
-	} else if (!allowed(uid, &name)) {
-		char num[32];
-
-		snprintf(num, sizeof(num), "%lu", (unsigned long)uid);
-		attr_add(&greet, "status", "denied");
-		attr_add(&greet, "user", name);
-		attr_add(&greet, "uid", num);
-		attr_send_proto(s, "flush", 1, &greet);
-	} else {
-		attr_add(&greet, "status", "0");
-		if (attr_send_proto(s, "flush", 1, &greet) == 0) {
-			if (attr_read(s, &req, &error) > 0) {
-				attr_write(s, "status", handle(d, &req));
-				attr_end(s);
-			} else {
-				msg_warn("flush request: %s", error != NULL ? error : "no request");
-			}
+	} else if (peer_greet(s, "flush", 1, (ok = allowed(uid, &name)), uid, name) == 0 && ok) {
+		if (attr_read(s, &req, &error) > 0) {
+			attr_write(s, "status", handle(d, &req));
+			attr_end(s);
+		} else {
+			msg_warn("flush request: %s", error != NULL ? error : "no request");
 		}
 	}
-	attr_list_deinit(&greet);
+	stream_flush(s);
 	attr_list_deinit(&req);
 	stream_destroy(&s);
 }

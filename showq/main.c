@@ -166,14 +166,8 @@ static int send_entry(struct stream *s, struct daemon *d, const char *queue, con
 static int allowed(uid_t uid, const char **name_r)
 {
 	const char *error;
-	int m;
+	int m = userlist_permits(showq.acl, uid, showq.owner_uid, name_r, &error);
 
-	*name_r = "unknown";
-	if (uid == 0 || uid == showq.owner_uid)
-		return 1;
-	if (showq.acl == NULL)
-		return 0;
-	m = userlist_match_uid(showq.acl, uid, name_r, &error);
 	if (m < 0)
 		msg_warn("authorized_mailq_users: %s", error);
 	return m > 0;
@@ -205,29 +199,19 @@ static void send_queues(struct stream *s, struct daemon *d)
 static void serve(int fd, struct daemon *d)
 {
 	struct stream *s = stream_create(fd, 0);
-	struct attr_list greet;
 	const char *name, *error;
 	uid_t uid;
 
 	stream_set_timeout(s, (int)pfconf_get_time(d->cfg, "ipc_timeout") * 1000);
-	attr_list_init(&greet);
 	if (peer_uid(fd, &uid, &error) < 0) {
 		msg_warn("%s", error);
-	} else if (!allowed(uid, &name)) {
-		char num[32];
-
-		snprintf(num, sizeof(num), "%lu", (unsigned long)uid);
-		attr_add(&greet, "status", "denied");
-		attr_add(&greet, "user", name);
-		attr_add(&greet, "uid", num);
-		attr_send_proto(s, "showq", 1, &greet);
 	} else {
-		attr_add(&greet, "status", "0");
-		if (attr_send_proto(s, "showq", 1, &greet) == 0)
+		int ok = allowed(uid, &name);
+
+		if (peer_greet(s, "showq", 1, ok, uid, name) == 0 && ok)
 			send_queues(s, d);
 	}
 	stream_flush(s);
-	attr_list_deinit(&greet);
 	stream_destroy(&s);
 }
 

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "ipc/attr.h"
 #include "ipc/peer.h"
 
 int peer_uid(int fd, uid_t *uid_r, const char **error_r)
@@ -25,3 +26,22 @@ int peer_uid(int fd, uid_t *uid_r, const char **error_r)
 	return 0;
 }
 
+
+int peer_greet(struct stream *s, const char *proto, int version, int allowed, uid_t uid,
+	       const char *name)
+{
+	struct attr_list l;
+	char num[32];
+	int ret;
+
+	attr_list_init(&l);
+	attr_add(&l, "status", allowed ? "0" : "denied");
+	if (!allowed) {
+		snprintf(num, sizeof(num), "%lu", (unsigned long)uid);
+		attr_add(&l, "user", name);
+		attr_add(&l, "uid", num);
+	}
+	ret = attr_send_proto(s, proto, version, &l);
+	attr_list_deinit(&l);
+	return ret;
+}

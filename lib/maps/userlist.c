@@ -151,3 +151,14 @@ int userlist_match_uid(struct userlist *ul, uid_t uid, const char **name_r, cons
 	*name_r = name != NULL ? name : "unknown";
 	return userlist_match(ul, name != NULL ? name : num, error_r);
 }
+
+int userlist_permits(struct userlist *ul, uid_t uid, uid_t owner, const char **name_r,
+		     const char **error_r)
+{
+	*name_r = "unknown";
+	if (uid == 0 || uid == owner)
+		return 1;
+	if (ul == NULL)
+		return 0;
+	return userlist_match_uid(ul, uid, name_r, error_r);
+}

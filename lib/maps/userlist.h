@@ -42,5 +42,12 @@ const char *userlist_uid_name(uid_t uid);
  * number when it has none); *name_r is the name for messages ("unknown")
  */
 int userlist_match_uid(struct userlist *ul, uid_t uid, const char **name_r, const char **error_r);
+/*
+ * userlist_permits - the policy of the public services: uid 0 and owner
+ * (mail_owner) always, others when in ul (NULL: nobody else); 1, 0, or -1
+ * with *error_r (deny)
+ */
+int userlist_permits(struct userlist *ul, uid_t uid, uid_t owner, const char **name_r,
+		     const char **error_r);
 
 #endif
