@@ -235,8 +235,9 @@ static void create(struct drop *d)
 static void trigger_pickup(void)
 {
 	const char *error;
+	struct stat st;
 
-	if (access("public/pickup", F_OK) < 0) {
+	if (stat("public/pickup", &st) < 0) {	/* not access(): that uses the real gid */
 		msg_warn("unable to look up public/pickup: %m");
 		return;
 	}
@@ -269,6 +270,7 @@ int main(int argc, char **argv)
 	char *dir;
 
 	log_open("postdrop", NULL, LOG_TARGET_STDERR);
+	argv[0] = (char *)"postdrop";	/* getopt messages say "postdrop: ...", as Postfix's */
 	signal(SIGPIPE, SIG_IGN);
 	dir = options(argc, argv, clean_env());
 	if (altdir_check(dir, &error) < 0) {

@@ -390,6 +390,7 @@ int main(int argc, char **argv)
 	const char *error, *gecos;
 
 	log_open("sendmail", NULL, LOG_TARGET_STDERR);
+	argv[0] = (char *)"sendmail";	/* getopt messages say "sendmail: ...", as Postfix's */
 	sm.uid = getuid();
 	sm.dot_ends = 1;
 	first_pass(argc, argv);
