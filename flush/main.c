@@ -214,12 +214,15 @@ static void serve(int fd, struct daemon *d)
 	attr_list_init(&req);
 	if (peer_uid(fd, &uid, &error) < 0) {
 		msg_warn("%s", error);
-	} else if (peer_greet(s, "flush", 1, (ok = allowed(uid, &name)), uid, name) == 0 && ok) {
-		if (attr_read(s, &req, &error) > 0) {
-			attr_write(s, "status", handle(d, &req));
-			attr_end(s);
-		} else {
-			msg_warn("flush request: %s", error != NULL ? error : "no request");
+	} else {
+		ok = allowed(uid, &name);
+		if (peer_greet(s, "flush", 1, ok, uid, name) == 0 && ok) {
+			if (attr_read(s, &req, &error) > 0) {
+				attr_write(s, "status", handle(d, &req));
+				attr_end(s);
+			} else {
+				msg_warn("flush request: %s", error != NULL ? error : "no request");
+			}
 		}
 	}
 	stream_flush(s);

@@ -102,6 +102,10 @@ class TestPostsuper(RootBase):
         self.assertIn("postsuper: Deleted: 2 messages\n", err)
         self.assertIn("postsuper: %s: removed\n" % held[0], err)
         self.assertEqual(self.super_ok("-H", "ALL"), "postsuper: Released from hold: 3 messages\n")
+        # qmgr retries them at once and defers them again; wait until it is done
+        rest = [q for q in held + dfr if self.where(q) is not None]
+        wait_for(lambda: all(self.where(q) == "deferred" for q in rest) and
+                 self.inst.log().count("status=deferred") >= 3, 10, what="deferred again")
         self.assertEqual(self.super_ok("-d", "ALL"), "postsuper: Deleted: 3 messages\n")
         self.assertEqual(self.mailq("-p"), "Mail queue is empty\n")
 
@@ -136,7 +140,8 @@ class TestPostsuper(RootBase):
         os.makedirs(self.path("deferred", other), exist_ok=True)
         os.rename(self.path("deferred", dq[0], dq), self.path("deferred", other, dq))
         # temporary files: an old one is purged, a fresh one kept
-        old, fresh = self.path("incoming", ".tmp.1.2.3"), self.path("incoming", ".tmp.4.5.6")
+        # (in hold/: qmgr cleans incoming/ itself)
+        old, fresh = self.path("hold", ".tmp.1.2.3"), self.path("hold", ".tmp.4.5.6")
         for p in (old, fresh):
             open(p, "w").close()
         os.utime(old, (time.time() - 7200, time.time() - 7200))
