@@ -7,7 +7,7 @@
  *	  -h ID|ALL|-   incoming/active/deferred -> hold/
  *	  -H ID|ALL|-   hold/ -> deferred/ (due now; qmgr is woken)
  *	  -r ID|ALL|-   the unchanged file -> maildrop/, which pickup feeds
- *	                through cleanup again
+ *	                through cleanup again (pickup is woken)
  *	  -s            structure check: files in the wrong hash directory are
  *	                moved, names that do not match the file's inode get a
  *	                new queue ID (after a restore from backup)
@@ -326,10 +326,10 @@ static void structure_and_purge(int structure, int purge)
 	}
 }
 
-/* wake_qmgr - released mail is due now: ask qmgr to look */
-static void wake_qmgr(void)
+/* wake - released mail is due now (qmgr), requeued mail waits in maildrop/ (pickup) */
+static void wake(const char *service)
 {
-	char *path = ipc_service_path(qdir, "public", "qmgr");
+	char *path = ipc_service_path(qdir, "public", service);
 	const char *error;
 
 	(void)ipc_trigger(path, "W", 1, &error);
@@ -384,8 +384,8 @@ int main(int argc, char **argv)
 			continue;
 		n = run_op((enum op)op, &args[op]);
 		msg_info("%s: %ld message%s", ops[op].total, n, n == 1 ? "" : "s");
-		if (op == OP_RELEASE && n > 0)
-			wake_qmgr();
+		if (n > 0 && (op == OP_RELEASE || op == OP_REQUEUE))
+			wake(op == OP_RELEASE ? "qmgr" : "pickup");
 	}
 	return 0;
 }

@@ -257,6 +257,27 @@ class TestMailPath(RootBase):
         self.assertEqual(self.mailq("-p"), "Mail queue is empty\n")
 
 
+    def test_requeue_goes_through_pickup_and_cleanup(self):
+        with smtplib.SMTP("127.0.0.1", self.port, timeout=20) as s:
+            s.sendmail("alice@example.org", ["bob@remote.example"], b"Subject: again\r\n\r\nbody\r\n")
+        log = self.inst.wait_log("status=deferred", timeout=30)
+        qid = re.search(r"\]: ([0-9A-F]+): to=<bob@remote.example>", log).group(1)
+        wait_for(lambda: self.where(qid) == "deferred", 10, what="deferred file")
+        self.assertEqual(self.super_ok("-r", qid), "postsuper: %s: requeued\npostsuper: Requeued: 1 message\n" % qid)
+        # pickup feeds the file through cleanup: a new queue ID, the same envelope
+        log = self.inst.wait_log("from=<alice@example.org>, size=", timeout=30)
+        new = wait_for(lambda: re.findall(r"pickup\[\d+\]: ([0-9A-F]+): uid=\d+ from=<alice@example.org>",
+                                          self.inst.log()), 30, what="pickup log line")[0]
+        self.assertNotEqual(new, qid)
+        wait_for(lambda: self.where(new) == "deferred", 30, what="requeued message deferred again")
+        self.assertIsNone(self.where(qid))
+        out = self.mailq("-p")
+        self.assertIn(new, out)
+        self.assertIn("bob@remote.example", out)
+        r = pctest.run([pctest.sbin("postcat"), "-c", self.inst.etc, "-b", "-q", new])
+        self.assertEqual(r.stdout, "\nbody\n")
+
+
 class TestUsers(RootBase):
     """Plain users: showq and flush check the client's uid."""
     extra = "authorized_mailq_users = root, !%(deny)s, static:anyone\n" \
