@@ -15,7 +15,8 @@
  *	Without an action it does -s and -p (as postfix start runs it).
  *	Queue names after the options restrict the actions to those queues.
  * PRIVILEGES: real uid 0 required ("use of this command is reserved for
- *	the superuser"); touches nothing outside queue_directory.
+ *	the superuser"); after reading main.cf it becomes mail_owner (as
+ *	Postfix's postsuper) and touches nothing outside queue_directory.
  * INPUTS: options, queue IDs (checked for the queue ID form), IDs on
  *	stdin for "-" (one per line, at most 1,000,000 lines of 1 KiB).
  * PARAMETERS: queue_directory, hash_queue_depth, hash_queue_names, logging.
@@ -43,6 +44,7 @@
 #include "core/argv.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/privs.h"
 #include "daemon/daemon.h"
 #include "ipc/ipc.h"
 #include "queue/qdir.h"
@@ -336,6 +338,26 @@ static void wake(const char *service)
 	xfree(path);
 }
 
+/*
+ * drop_to_owner - root is needed only to be allowed in: the queue belongs to
+ * mail_owner, so postsuper works as mail_owner (as Postfix's does) and
+ * everything it creates (hash directories) is mail_owner's
+ */
+static void drop_to_owner(void)
+{
+	struct privs_user u;
+	const char *error;
+
+	if (privs_lookup_user(pfconf_get(cfg, "mail_owner"), &u, &error) < 0)
+		msg_fatal("file %s: parameter mail_owner: %s", pfconf_main_cf(cfg), error);
+	if (u.uid == 0)
+		msg_fatal("file %s: parameter mail_owner: user %s has privileged user ID",
+			  pfconf_main_cf(cfg), u.name);
+	if (privs_drop(u.uid, u.gid, u.name, NULL, &error) < 0)
+		msg_fatal("%s", error);
+	privs_user_free(&u);
+}
+
 int main(int argc, char **argv)
 {
 	struct argv args[OP_COUNT];
@@ -375,6 +397,7 @@ int main(int argc, char **argv)
 	}
 	if (chdir(qdir) < 0)
 		msg_fatal("chdir %s: %m", qdir);
+	drop_to_owner();
 	if (!any)
 		structure = purge = 1;
 	if (structure || purge)

@@ -138,6 +138,7 @@ class TestPostsuper(RootBase):
         dq = self.put("deferred", "a@example.org", ["y@remote.example"], REASON)
         other = "0" if dq[0] != "0" else "1"
         os.makedirs(self.path("deferred", other), exist_ok=True)
+        self.chown(self.path("deferred", other))
         os.rename(self.path("deferred", dq[0], dq), self.path("deferred", other, dq))
         # temporary files: an old one is purged, a fresh one kept
         # (in hold/: qmgr cleans incoming/ itself)
