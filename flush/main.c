@@ -114,7 +114,7 @@ static int has_site_rcpt(const char *path, const char *site)
 	int type, found = 0;
 	off_t off;
 
-	if (qfile_open(path, &qf, &error) < 0)
+	if (qdir_open(path, &qf, &error) < 0)
 		return 0;
 	buf_init(&data, QREC_MAX_LEN + 1);
 	while (!found && qfile_get(qf, &type, &data, &off, &error) > 0)

@@ -111,7 +111,7 @@ static int entry_read(const char *path, struct entry *e)
 
 	memset(e, 0, sizeof(*e));
 	e->size = -1;
-	if (qfile_open(path, &qf, &error) < 0)
+	if (qdir_open(path, &qf, &error) < 0)
 		return -1;
 	buf_init(&data, QREC_MAX_LEN + 1);
 	while ((ret = qfile_get(qf, &type, &data, &off, &error)) > 0)

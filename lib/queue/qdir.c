@@ -5,6 +5,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include "config/pfconf.h"
 #include "core/buf.h"
 #include "core/mem.h"
+#include "core/safe_file.h"
 #include "queue/qdir.h"
 #include "queue/qfile.h"
 
@@ -169,6 +171,17 @@ int qdir_move(struct pfconf *cfg, const char *queue_dir, const char *id, const c
 	xfree(src);
 	xfree(dst);
 	return ret;
+}
+
+int qdir_open(const char *path, struct qfile **qf_r, const char **error_r)
+{
+	const char *slash = strrchr(path, '/');
+	int fd = safe_open(path, O_RDONLY, 0, NULL, error_r);
+
+	if (fd < 0)
+		return -1;
+	*qf_r = qfile_fdopen(fd, slash != NULL ? slash + 1 : path);
+	return 0;
 }
 
 /* unescape - undo the \\ \t \n escaping of a defer log field */

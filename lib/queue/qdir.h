@@ -54,6 +54,15 @@ int qdir_make_parent(const char *path, const char **error_r);
 int qdir_move(struct pfconf *cfg, const char *queue_dir, const char *id, const char *from,
 	      const char *to, const char **error_r);
 
+struct qfile;
+
+/*
+ * qdir_open - a queue file for reading only (showq, flush, postcat may not
+ * or need not write it: maildrop files belong to their submitter); the
+ * safe_open() rules apply (no symlinks, one link)
+ */
+int qdir_open(const char *path, struct qfile **qf_r, const char **error_r);
+
 struct qdir_reason {
 	off_t offset;		/* the recipient's R record in the queue file */
 	char *dsn;

@@ -279,6 +279,32 @@ class TestMailPath(RootBase):
         self.assertEqual(r.stdout, "\nbody\n")
 
 
+class TestMaildrop(RootBase):
+    """A local submission waiting in maildrop/ (no pickup running): postdrop's file is
+    root's and 0644, showq lists it as Postfix does (size = file size, no reason)."""
+
+    def test_maildrop_entry(self):
+        r = pctest.run([pctest.sbin("sendmail"), "-C", self.inst.etc, "-f", "alice@example.org",
+                        "erin@remote.example"], input="Subject: md\n\nmaildrop\n")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        names = os.listdir(self.path("maildrop"))
+        self.assertEqual(len(names), 1)
+        qid = names[0]
+        size = os.stat(self.path("maildrop", qid)).st_size
+        out = self.mailq("-p")
+        self.assertRegex(out, r"\n%s +%d \w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d  alice@example.org\n"
+                              r" {41}erin@remote.example\n\n-- 0 Kbytes in 1 Request.\n$" % (qid, size))
+        # the real recording's maildrop entry has the same shape
+        real = data("real-mailq.out").split("\n\n")[0].split("\n")[1:]
+        self.assertRegex(real[0], r"^[0-9A-F]+ +\d+ .* alice@example.org$")
+        self.assertEqual(real[1], " " * 41 + "erin@remote.example")
+        r = pctest.run([pctest.sbin("sendmail"), "-C", self.inst.etc, "-bp"])
+        self.assertEqual(r.stdout, out)
+        r = pctest.run([pctest.sbin("postcat"), "-c", self.inst.etc, "-q", qid])
+        self.assertIn("*** ENVELOPE RECORDS maildrop/%s ***\n" % qid, r.stdout)
+        self.assertIn("recipient: erin@remote.example\n", r.stdout)
+
+
 class TestUsers(RootBase):
     """Plain users: showq and flush check the client's uid."""
     extra = "authorized_mailq_users = root, !%(deny)s, static:anyone\n" \
