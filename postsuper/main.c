@@ -66,7 +66,9 @@ static const struct op_info {
 	const char *done;	/* per message */
 	const char *total;	/* the count line */
 } ops[OP_COUNT] = {
-	[OP_DELETE] = { { "hold", "incoming", "active", "deferred", NULL }, NULL,
+	/* -d: Postfix's manual says hold, incoming, active, deferred, but the real
+	   program deletes maildrop/ files too (tests/data/mailq/real-postsuper-d-all.err) */
+	[OP_DELETE] = { { "maildrop", "hold", "incoming", "active", "deferred", NULL }, NULL,
 			"removed", "Deleted" },
 	[OP_HOLD] = { { "incoming", "active", "deferred", NULL }, "hold",
 		      "placed on hold", "Placed on hold" },

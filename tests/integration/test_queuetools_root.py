@@ -109,6 +109,13 @@ class TestPostsuper(RootBase):
         self.assertEqual(self.super_ok("-d", "ALL"), "postsuper: Deleted: 3 messages\n")
         self.assertEqual(self.mailq("-p"), "Mail queue is empty\n")
 
+    def test_delete_all_like_the_recording(self):
+        # the queue record-real.sh made: "postsuper -d ALL" removed all four,
+        # the maildrop file included, and left "Mail queue is empty"
+        self.fill_like_recording()
+        self.assertEqual(self.super_ok("-d", "ALL"), data("real-postsuper-d-all.err"))
+        self.assertEqual(self.mailq("-p"), data("real-empty-after.out"))
+
     def test_bad_usage(self):
         msgs = data("real-messages.txt")
         r = postsuper(self.inst, "-z")
