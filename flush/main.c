@@ -6,6 +6,8 @@
  *	public socket ($queue_directory/public/flush).  One request per
  *	connection (protocol in docs/queue-tools.md):
  *	  request=flush          ask qmgr to retry all deferred mail now ('F')
+ *	                         and pickup to scan maildrop/ ('W'); either
+ *	                         unreachable: status=fail (mail system down)
  *	  request=id, queue_id=  move deferred/<hash>/ID to incoming/ and wake
  *	                         qmgr ('A'); an unknown ID is no error
  *	  request=site, site=    the same for every deferred message with a
@@ -57,15 +59,23 @@ static struct {
 	struct argv *domains;	/* fast_flush_domains */
 } fl;
 
-/* wake_qmgr - one trigger byte to public/qmgr */
-static void wake_qmgr(const char *req)
+/* wake - one trigger byte to public/SERVICE; 0 or -1 (logged) */
+static int wake(const char *service, const char *req)
 {
-	char *path = ipc_service_path(fl.qdir, "public", "qmgr");
+	char *path = ipc_service_path(fl.qdir, "public", service);
 	const char *error;
+	int ret = ipc_trigger(path, req, 1, &error);
 
-	if (ipc_trigger(path, req, 1, &error) < 0)
+	if (ret < 0)
 		msg_warn("%s", error);
 	xfree(path);
+	return ret;
+}
+
+/* wake_qmgr - qmgr: A (new mail in incoming/) or F (flush deferred/) */
+static void wake_qmgr(const char *req)
+{
+	(void)wake("qmgr", req);
 }
 
 /* requeue_deferred - deferred/.../id -> incoming/id; 1 moved, 0 not there */
@@ -168,8 +178,10 @@ static const char *handle(struct daemon *d, const struct attr_list *req)
 	if (what == NULL)
 		return "bad";
 	if (strcmp(what, "flush") == 0) {
-		wake_qmgr("F");
-		return "0";
+		/* as Postfix's postqueue -f: deferred mail and maildrop/, both or "down" */
+		int q = wake("qmgr", "F"), p = wake("pickup", "W");
+
+		return q == 0 && p == 0 ? "0" : "fail";
 	}
 	if (strcmp(what, "id") == 0) {
 		arg = attr_get(req, "queue_id");

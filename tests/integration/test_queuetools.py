@@ -26,6 +26,7 @@ DATA = os.path.join(pctest.DATA, "mailq")
 REASON = "connect to 127.0.0.1[127.0.0.1]:1: Connection refused"
 
 QUEUE_MASTER_CF = """\
+pickup    unix  n       -       n       60      1       pickup
 qmgr      unix  n       -       n       300     1       qmgr
 showq     unix  n       -       n       -       -       showq
 flush     unix  n       -       n       1000?   0       flush
@@ -317,6 +318,19 @@ class TestFlush(QueueBase):
         self.inst.wait_log("%s: from=<a@example.org>, size=" % mine)
         self.assertNotIn("%s: from=" % other, self.inst.log())
         self.assertTrue(os.path.exists(self.path("deferred", other[0], other)))
+
+
+class TestFlushWithoutPickup(QueueBase):
+    master_cf = QUEUE_MASTER_CF.replace("pickup ", "#pickup ")
+
+    def test_flush_needs_pickup_too(self):
+        # real Postfix: postqueue -f with no pickup service is "mail system down"
+        # (recorded in real-messages.txt), though the deferred queue was flushed
+        qid = self.put("deferred", "a@example.org", ["x@remote.example"], REASON)
+        r = postqueue(self.inst, "-f")
+        self.assertEqual(r.returncode, 69)
+        self.assertIn("postqueue: fatal: Cannot flush mail queue - mail system is down", r.stderr)
+        self.inst.wait_log("%s: from=<a@example.org>, size=" % qid)
 
 
 class TestPostcat(QueueBase):

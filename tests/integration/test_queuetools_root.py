@@ -21,6 +21,7 @@ from pctest import wait_for, make_user, remove_user
 from test_queuetools import QueueBase, postqueue, data, new_id, REASON
 
 JAILED_MASTER_CF = """\
+pickup    unix  n       -       y       60      1       pickup
 qmgr      unix  n       -       n       300     1       qmgr
 showq     unix  n       -       y       -       -       showq
 flush     unix  n       -       y       1000?   0       flush
@@ -289,6 +290,7 @@ class TestMailPath(RootBase):
 class TestMaildrop(RootBase):
     """A local submission waiting in maildrop/ (no pickup running): postdrop's file is
     root's and 0644, showq lists it as Postfix does (size = file size, no reason)."""
+    master_cf = JAILED_MASTER_CF.replace("pickup ", "#pickup ")
 
     def test_maildrop_entry(self):
         r = pctest.run([pctest.sbin("sendmail"), "-C", self.inst.etc, "-f", "alice@example.org",
