@@ -20,6 +20,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <libgen.h>
@@ -273,6 +274,32 @@ static void list_queue(int json)
 			;
 }
 
+/* valid_site - a host name or [address], as the flush service accepts it */
+static int valid_site(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 255)
+		return 0;
+	for (; *s != '\0'; s++)
+		if (!isalnum((unsigned char)*s) && strchr(".-_[]:", *s) == NULL)
+			return 0;
+	return 1;
+}
+
+/* valid_queue_id - letters and digits (Postfix checks only the form) */
+static int valid_queue_id(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 64)
+		return 0;
+	for (; *s != '\0'; s++)
+		if (!isalnum((unsigned char)*s))
+			return 0;
+	return 1;
+}
+
 /* flush_request - -f, -s site, -i id through the flush service */
 static void flush_request(enum mode mode, const char *arg)
 {
@@ -282,6 +309,11 @@ static void flush_request(enum mode mode, const char *arg)
 	struct stream *s;
 	int fd, err;
 
+	if (mode == MODE_SITE && !valid_site(arg))
+		msg_fatal_status(EX_UNAVAILABLE, "Cannot flush mail queue - invalid destination: \"%s\"",
+				 arg);
+	if (mode == MODE_ID && !valid_queue_id(arg))
+		msg_fatal_status(EX_UNAVAILABLE, "Cannot flush queue ID - invalid name: \"%s\"", arg);
 	fd = ipc_connect_unix(path, timeout_ms, &error);
 	err = errno;
 	xfree(path);

@@ -311,6 +311,13 @@ class TestFlush(QueueBase):
         self.assertEqual(r.returncode, 69)
         self.assertIn('postqueue: fatal: Flush service is not configured for destination "remote.example"',
                       r.stderr)
+        for bad in ("bad site!", "x y", ""):
+            r = postqueue(self.inst, "-s", bad)
+            self.assertEqual((r.returncode, r.stderr), (69, 'postqueue: fatal: Cannot flush mail queue - '
+                                                            'invalid destination: "%s"\n' % bad))
+        r = postqueue(self.inst, "-i", "bad!")
+        self.assertEqual((r.returncode, r.stderr),
+                         (69, 'postqueue: fatal: Cannot flush queue ID - invalid name: "bad!"\n'))
         other = self.put("deferred", "a@example.org", ["x@remote.example"], REASON)
         mine = self.put("deferred", "a@example.org", ["x@flush.example"], REASON)
         r = postqueue(self.inst, "-s", "flush.example")
@@ -318,6 +325,8 @@ class TestFlush(QueueBase):
         self.inst.wait_log("%s: from=<a@example.org>, size=" % mine)
         self.assertNotIn("%s: from=" % other, self.inst.log())
         self.assertTrue(os.path.exists(self.path("deferred", other[0], other)))
+        r = postqueue(self.inst, "-s", "sub.flush.example")     # parent domain matches subdomains
+        self.assertEqual((r.returncode, r.stderr), (0, ""))
 
 
 class TestFlushWithoutPickup(QueueBase):
