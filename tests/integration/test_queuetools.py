@@ -232,6 +232,8 @@ class TestListing(QueueBase):
     def test_json_escaping(self):
         self.put("hold", 'we"ird\\x@example.org', ["tab\there@remote.example"], reason="a\nb")
         line = self.mailq("-j")
+        # the text listing shows control characters as "?"
+        self.assertIn("(a?b)\n" + " " * 41 + "tab?here@remote.example\n", self.mailq("-p"))
         o = json.loads(line)
         self.assertEqual(o["sender"], 'we"ird\\x@example.org')
         self.assertEqual(o["recipients"], [{"address": "tab\there@remote.example", "delay_reason": "a\nb"}])
