@@ -407,14 +407,15 @@ class TestDiagnostics(Submit):
     def test_too_big(self):
         err, rc = real("too-big")
         big = "Subject: big\n\n" + ("x" * 70 + "\n") * 100 + "\n"
-        r = self.sendmail("root", input=big)
+        r = self.sendmail(self.user, input=big)
         self.assertEqual((r.stderr, r.returncode), (err, rc))
         self.assertEqual(self.maildrop(), [])
         wait_for(lambda: not os.listdir(os.path.join(self.inst.spool, "maildrop")), 5, what="no temp file")
 
     def test_too_big_smtp_mode(self):
         body = ("x" * 70 + "\r\n") * 100
-        r = self.sendmail("-bs", input="HELO h\r\nMAIL FROM:<a@b>\r\nRCPT TO:<root>\r\nDATA\r\n%s.\r\nQUIT\r\n" % body)
+        r = self.sendmail("-bs", input="HELO h\r\nMAIL FROM:<a@b>\r\nRCPT TO:<%s>\r\nDATA\r\n%s.\r\nQUIT\r\n"
+                          % (self.user, body))
         self.assertIn("552 5.3.4 Error: message file too big\r\n", r.stdout)
         r = self.sendmail("-bs", input="EHLO h\r\nMAIL FROM:<a@b> SIZE=5000\r\nQUIT\r\n")
         self.assertIn("552 5.3.4 Message size exceeds fixed limit\r\n", r.stdout)
@@ -433,14 +434,14 @@ class TestDiagnostics(Submit):
         self.assertEqual(r.stderr, "sendmail: fatal: -B option needs 8BITMIME or 7BIT\n")
         # ignored options, as Postfix
         r = self.sendmail("-x", "-h", "3", "-L", "lab", "-O", "a=b", "-Am", "-R", "full", "-G", "-U", "-m",
-                          "-c", "-oem", "-o7", "-e", "x", "-p", "smtp:h", "root")
+                          "-c", "-oem", "-o7", "-e", "x", "-p", "smtp:h", self.user)
         self.assertEqual(r.returncode, 0, r.stderr)
 
     def test_not_authorized_root(self):
         with open(os.path.join(self.inst.etc, "main.cf"), "a") as f:
             f.write("authorized_submit_users =\n")
         err, rc = real("not-authorized")
-        r = self.sendmail("root", input="hi\n")
+        r = self.sendmail(self.user, input="hi\n")
         self.assertEqual((r.stderr, r.returncode), (err, rc))
 
     def test_postdrop_input_checks(self):
