@@ -40,16 +40,20 @@ def read_new(home):
 class Submit(unittest.TestCase):
     extra = ""
     start = True
+    chroot_pickup = False
 
     def setUp(self):
         if os.geteuid() != 0:
             self.fail("needs root (plain users, local delivery as the recipient)")
         self.port = free_port()
+        master_cf = pctest.MAIL_MASTER_CF % {"smtpd": "127.0.0.1:%d" % self.port}
+        if self.chroot_pickup:      # the stock master.cf line
+            master_cf = "\n".join("pickup    unix  n       -       y       60      1       pickup"
+                                  if l.startswith("pickup ") else l for l in master_cf.splitlines()) + "\n"
         self.inst = Instance(main_cf_extra="mydestination = localhost, $myhostname\n"
                                            "home_mailbox = Maildir/\n"
                                            "alias_maps =\nalias_database =\n" + self.extra,
-                             master_cf=pctest.MAIL_MASTER_CF % {"smtpd": "127.0.0.1:%d" % self.port}
-                             + "showq unix n - n - - showq\nflush unix n - n 1000? 0 flush\n")
+                             master_cf=master_cf + "showq unix n - n - - showq\nflush unix n - n 1000? 0 flush\n")
         self.addCleanup(self.inst.stop)
         self.user, self.home, self.uid, self.gid = make_user(self.inst.root)
         self.addCleanup(remove_user, self.user)
@@ -140,6 +144,14 @@ class TestModes(Submit):
             self.assertIsNone(msg["Bcc"], "Bcc: header must be removed")
             self.assertEqual(msg["Subject"], "three")
             self.assertIn("Someone", msg["Cc"])
+
+    def test_recipient_lists_on_the_command_line(self):
+        a, b = self.other_user(), self.other_user()
+        r = self.sendmail("Some One <%s@localhost>, %s@localhost (comment)" % (self.user, a[0]),
+                          "group: \"%s\"@localhost;" % b[0])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        for home in (self.home, a[1], b[1]):
+            self.wait_delivered(home)
 
     def test_extract_without_recipient_headers(self):
         err, rc = real("t-no-headers")
@@ -327,6 +339,17 @@ class TestPlainUser(Submit):
         r = subprocess.run(["ls", os.path.dirname(path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            user=self.uid, group=self.gid, extra_groups=[], timeout=10)
         self.assertNotEqual(r.returncode, 0)
+
+
+class TestChrootedPickup(Submit):
+    chroot_pickup = True
+
+    def test_stock_pickup_line(self):
+        r = self.sendmail(self.user, input="Subject: chrooted\n\nx\n")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.wait_delivered(self.home)
+        self.assertEqual(read_new(self.home)[0]["Subject"], "chrooted")
+        self.assertIn("pickup    unix  n       -       y", open(os.path.join(self.inst.etc, "master.cf")).read())
 
 
 class TestStopped(Submit):
