@@ -443,6 +443,18 @@ class TestDiagnostics(Submit):
         r = self.sendmail("-bs", input="EHLO h\r\nMAIL FROM:<a@b> SIZE=5000\r\nQUIT\r\n")
         self.assertIn("552 5.3.4 Message size exceeds fixed limit\r\n", r.stdout)
 
+    def test_smtp_mode_limits(self):
+        r = self.sendmail("-bs", input="HELO h\r\n" + "NOOP " + "x" * 5000 + "\r\n" + "BAD\r\n" * 30)
+        self.assertIn("500 5.5.0 Error: line too long\r\n", r.stdout)
+        self.assertTrue(r.stdout.endswith("421 4.7.0 test.example Error: too many errors\r\n"), r.stdout)
+        self.assertEqual(r.stdout.count("502 5.5.2"), 19)     # smtpd_hard_error_limit = 20
+
+    def test_symlink_in_maildrop(self):
+        os.symlink("/etc/passwd", os.path.join(self.inst.spool, "maildrop", "ABCDEF98765"))
+        self.kick_pickup()
+        self.inst.wait_log("moved to corrupt/ABCDEF98765")
+        self.assertTrue(os.path.islink(os.path.join(self.inst.spool, "corrupt", "ABCDEF98765")))
+
     def test_invalid_options(self):
         for name, args in (("invalid-option", ["-Q", "root"]), ("missing-argument", ["-N"]),
                            ("no-recipients", [])):
@@ -484,6 +496,12 @@ class TestDiagnostics(Submit):
                                stderr=subprocess.PIPE, timeout=30)
             self.assertEqual(r.returncode, 1, recs)
             self.assertIn(b"postdrop: fatal: uid=0: malformed input", r.stderr)
+        # a record over the 1 MiB record limit
+        data = qfile.encode([("S", "a"), ("R", "b"), ("M", ""), ("L", "x" * (1024 * 1024 + 1))])
+        r = subprocess.run([POSTDROP, "-c", self.inst.etc], input=data, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, timeout=30)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn(b"record length too large", r.stderr)
         self.assertEqual(os.listdir(os.path.join(self.inst.spool, "maildrop")), [])
 
 
