@@ -356,8 +356,9 @@ static int pickup_file(const char *name)
 	int ret = 0;
 
 	if ((qf = open_file(path, &st, &error)) == NULL) {
-		if (errno != ENOENT)
-			msg_warn("%s", error);
+		/* a symlink, a second hard link, not a regular file: out of the way, once */
+		if (errno != ENOENT && lstat(path, &st) == 0)
+			move_corrupt(name, st.st_uid, error);
 		xfree(path);
 		return 0;
 	}

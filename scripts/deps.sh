@@ -5,7 +5,7 @@ set -eu
 
 PKGS="build-essential autoconf automake libtool pkg-config \
 libssl-dev libpam0g-dev libcrypt-dev liblmdb-dev libsystemd-dev libpcre2-dev \
-python3 openssl swaks curl procps iproute2 netbase clang libclang-rt-14-dev"
+python3 openssl swaks curl bsd-mailx mutt procps iproute2 netbase clang libclang-rt-14-dev"
 
 missing=""
 for p in $PKGS; do

@@ -108,8 +108,12 @@ static void cmd_helo(struct session *s, const char *arg, int esmtp)
 		reply(s, "250 %s", s->host);
 		return;
 	}
-	reply(s, "250-%s\r\n250-PIPELINING\r\n250-SIZE %lld\r\n250-ENHANCEDSTATUSCODES\r\n250 8BITMIME",
-	      s->host, sm.size_limit);
+	if (sm.size_limit > 0)
+		reply(s, "250-%s\r\n250-PIPELINING\r\n250-SIZE %lld\r\n250-ENHANCEDSTATUSCODES\r\n250 8BITMIME",
+		      s->host, sm.size_limit);
+	else	/* no limit: SIZE without a number, as smtpd */
+		reply(s, "250-%s\r\n250-PIPELINING\r\n250-SIZE\r\n250-ENHANCEDSTATUSCODES\r\n250 8BITMIME",
+		      s->host);
 }
 
 /* mail_params - SIZE= and BODY=; 0 ok, -1 replied */

@@ -40,16 +40,20 @@ def read_new(home):
 class Submit(unittest.TestCase):
     extra = ""
     start = True
+    chroot_pickup = False
 
     def setUp(self):
         if os.geteuid() != 0:
             self.fail("needs root (plain users, local delivery as the recipient)")
         self.port = free_port()
+        master_cf = pctest.MAIL_MASTER_CF % {"smtpd": "127.0.0.1:%d" % self.port}
+        if self.chroot_pickup:      # the stock master.cf line
+            master_cf = "\n".join("pickup    unix  n       -       y       60      1       pickup"
+                                  if l.startswith("pickup ") else l for l in master_cf.splitlines()) + "\n"
         self.inst = Instance(main_cf_extra="mydestination = localhost, $myhostname\n"
                                            "home_mailbox = Maildir/\n"
                                            "alias_maps =\nalias_database =\n" + self.extra,
-                             master_cf=pctest.MAIL_MASTER_CF % {"smtpd": "127.0.0.1:%d" % self.port}
-                             + "showq unix n - n - - showq\nflush unix n - n 1000? 0 flush\n")
+                             master_cf=master_cf + "showq unix n - n - - showq\nflush unix n - n 1000? 0 flush\n")
         self.addCleanup(self.inst.stop)
         self.user, self.home, self.uid, self.gid = make_user(self.inst.root)
         self.addCleanup(remove_user, self.user)
@@ -140,6 +144,14 @@ class TestModes(Submit):
             self.assertIsNone(msg["Bcc"], "Bcc: header must be removed")
             self.assertEqual(msg["Subject"], "three")
             self.assertIn("Someone", msg["Cc"])
+
+    def test_recipient_lists_on_the_command_line(self):
+        a, b = self.other_user(), self.other_user()
+        r = self.sendmail("Some One <%s@localhost>, %s@localhost (comment)" % (self.user, a[0]),
+                          "group: \"%s\"@localhost;" % b[0])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        for home in (self.home, a[1], b[1]):
+            self.wait_delivered(home)
 
     def test_extract_without_recipient_headers(self):
         err, rc = real("t-no-headers")
@@ -329,6 +341,17 @@ class TestPlainUser(Submit):
         self.assertNotEqual(r.returncode, 0)
 
 
+class TestChrootedPickup(Submit):
+    chroot_pickup = True
+
+    def test_stock_pickup_line(self):
+        r = self.sendmail(self.user, input="Subject: chrooted\n\nx\n")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.wait_delivered(self.home)
+        self.assertEqual(read_new(self.home)[0]["Subject"], "chrooted")
+        self.assertIn("pickup    unix  n       -       y", open(os.path.join(self.inst.etc, "master.cf")).read())
+
+
 class TestStopped(Submit):
     start = False
 
@@ -407,17 +430,30 @@ class TestDiagnostics(Submit):
     def test_too_big(self):
         err, rc = real("too-big")
         big = "Subject: big\n\n" + ("x" * 70 + "\n") * 100 + "\n"
-        r = self.sendmail("root", input=big)
+        r = self.sendmail(self.user, input=big)
         self.assertEqual((r.stderr, r.returncode), (err, rc))
         self.assertEqual(self.maildrop(), [])
         wait_for(lambda: not os.listdir(os.path.join(self.inst.spool, "maildrop")), 5, what="no temp file")
 
     def test_too_big_smtp_mode(self):
         body = ("x" * 70 + "\r\n") * 100
-        r = self.sendmail("-bs", input="HELO h\r\nMAIL FROM:<a@b>\r\nRCPT TO:<root>\r\nDATA\r\n%s.\r\nQUIT\r\n" % body)
+        r = self.sendmail("-bs", input="HELO h\r\nMAIL FROM:<a@b>\r\nRCPT TO:<%s>\r\nDATA\r\n%s.\r\nQUIT\r\n"
+                          % (self.user, body))
         self.assertIn("552 5.3.4 Error: message file too big\r\n", r.stdout)
         r = self.sendmail("-bs", input="EHLO h\r\nMAIL FROM:<a@b> SIZE=5000\r\nQUIT\r\n")
         self.assertIn("552 5.3.4 Message size exceeds fixed limit\r\n", r.stdout)
+
+    def test_smtp_mode_limits(self):
+        r = self.sendmail("-bs", input="HELO h\r\n" + "NOOP " + "x" * 5000 + "\r\n" + "BAD\r\n" * 30)
+        self.assertIn("500 5.5.0 Error: line too long\r\n", r.stdout)
+        self.assertTrue(r.stdout.endswith("421 4.7.0 test.example Error: too many errors\r\n"), r.stdout)
+        self.assertEqual(r.stdout.count("502 5.5.2"), 19)     # smtpd_hard_error_limit = 20
+
+    def test_symlink_in_maildrop(self):
+        os.symlink("/etc/passwd", os.path.join(self.inst.spool, "maildrop", "ABCDEF98765"))
+        self.kick_pickup()
+        self.inst.wait_log("moved to corrupt/ABCDEF98765")
+        self.assertTrue(os.path.islink(os.path.join(self.inst.spool, "corrupt", "ABCDEF98765")))
 
     def test_invalid_options(self):
         for name, args in (("invalid-option", ["-Q", "root"]), ("missing-argument", ["-N"]),
@@ -433,14 +469,14 @@ class TestDiagnostics(Submit):
         self.assertEqual(r.stderr, "sendmail: fatal: -B option needs 8BITMIME or 7BIT\n")
         # ignored options, as Postfix
         r = self.sendmail("-x", "-h", "3", "-L", "lab", "-O", "a=b", "-Am", "-R", "full", "-G", "-U", "-m",
-                          "-c", "-oem", "-o7", "-e", "x", "-p", "smtp:h", "root")
+                          "-c", "-oem", "-o7", "-e", "x", "-p", "smtp:h", self.user)
         self.assertEqual(r.returncode, 0, r.stderr)
 
     def test_not_authorized_root(self):
         with open(os.path.join(self.inst.etc, "main.cf"), "a") as f:
             f.write("authorized_submit_users =\n")
         err, rc = real("not-authorized")
-        r = self.sendmail("root", input="hi\n")
+        r = self.sendmail(self.user, input="hi\n")
         self.assertEqual((r.stderr, r.returncode), (err, rc))
 
     def test_postdrop_input_checks(self):
@@ -460,6 +496,12 @@ class TestDiagnostics(Submit):
                                stderr=subprocess.PIPE, timeout=30)
             self.assertEqual(r.returncode, 1, recs)
             self.assertIn(b"postdrop: fatal: uid=0: malformed input", r.stderr)
+        # a record over the 1 MiB record limit
+        data = qfile.encode([("S", "a"), ("R", "b"), ("M", ""), ("L", "x" * (1024 * 1024 + 1))])
+        r = subprocess.run([POSTDROP, "-c", self.inst.etc], input=data, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, timeout=30)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn(b"record length too large", r.stderr)
         self.assertEqual(os.listdir(os.path.join(self.inst.spool, "maildrop")), [])
 
 
