@@ -222,7 +222,15 @@ static void header_line(struct cleanup *c, const char *data, size_t len, int par
 		hdr_append(c, data, len);
 		return;
 	}
-	end_header_block(c);
+	{
+		/* a primary header block ended by a body line: Postfix writes the
+		 * empty separator line (a message without headers gets one too) */
+		int primary = c->hclass == HDR_PRIMARY && !c->primary_done;
+
+		end_header_block(c);
+		if (primary && len > 0)
+			body_line(c, "", 0, 0, 0);
+	}
 	body_line(c, data, len, partial, 0);
 }
 

@@ -168,6 +168,11 @@ int qfile_putf(struct qfile *qf, int type, const char **error_r, const char *fmt
 	return ret;
 }
 
+int qfile_flush(struct qfile *qf, const char **error_r)
+{
+	return flush_out(qf, error_r);
+}
+
 int qfile_commit(struct qfile *qf, const char **id_r, const char **error_r)
 {
 	return qfile_commit_dir(qf, NULL, id_r, error_r);
@@ -238,6 +243,17 @@ int qfile_open(const char *path, struct qfile **qf_r, const char **error_r)
 	snprintf(qf->id, sizeof(qf->id), "%s", strrchr(path, '/') ? strrchr(path, '/') + 1 : path);
 	*qf_r = qf;
 	return 0;
+}
+
+struct qfile *qfile_fdopen(int fd, const char *name)
+{
+	struct qfile *qf = xcalloc(1, sizeof(*qf));
+
+	qf->fd = fd;
+	snprintf(qf->id, sizeof(qf->id), "%s", name);
+	buf_init(&qf->out, 0);
+	buf_init(&qf->in, 0);
+	return qf;
 }
 
 /* need - make n unread bytes available; 0 ok, 1 EOF first, -1 error */

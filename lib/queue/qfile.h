@@ -61,6 +61,11 @@ int qfile_commit(struct qfile *qf, const char **id_r, const char **error_r);
  * header_checks HOLD); dir NULL means the directory of qfile_create.
  */
 int qfile_commit_dir(struct qfile *qf, const char *dir, const char **id_r, const char **error_r);
+/*
+ * qfile_flush - write the records buffered so far (a stream made with
+ * qfile_fdopen: sendmail's record stream to postdrop)
+ */
+int qfile_flush(struct qfile *qf, const char **error_r);
 /* qfile_abandon - remove the temporary file (nothing was acknowledged) */
 void qfile_abandon(struct qfile **qfp);
 /* qfile_close - release after commit */
@@ -68,6 +73,13 @@ void qfile_close(struct qfile **qfp);
 
 /* ---- reading ---- */
 int qfile_open(const char *path, struct qfile **qf_r, const char **error_r);
+/*
+ * qfile_fdopen - records over an open descriptor (a pipe, stdin): read
+ * with qfile_get(), write with qfile_put() + qfile_flush(); no commit.
+ * name (at most 31 bytes) stands in for the queue ID in error messages.
+ * qfile_close() closes fd.
+ */
+struct qfile *qfile_fdopen(int fd, const char *name);
 /* qfile_get - next record: 1 with type/data/offset, 0 after END, -1 corrupt or I/O error */
 int qfile_get(struct qfile *qf, int *type_r, struct buf *data, off_t *offset_r, const char **error_r);
 

@@ -307,7 +307,8 @@ class TestBasics(CleanupBase):
         qid, reply = self.send("Subject: one\nthis is not a header\nmore\n")
         self.assert_ok(reply)
         text = qfile.content(self.queued(qid)).decode()
-        self.assertTrue(text.endswith("Subject: one\nthis is not a header\nmore\n"), text)
+        # real Postfix 3.7 writes the empty separator line before such a body line
+        self.assertTrue(text.endswith("Subject: one\n\nthis is not a header\nmore\n"), text)
 
     def test_no_recipients_rejected(self):
         qid, reply = self.send("\nx\n", rcpts=())
