@@ -126,7 +126,7 @@ static int kv_included(const struct dconf_sect *s, const struct dconf_kv *kv, un
 	if (flags & DCONF_DUMP_CHANGED)
 		return kv->val != NULL && strcmp(kv->val, kv->def != NULL ? kv->def : "") != 0;
 	if (flags & DCONF_DUMP_SET)
-		return kv->val != NULL;
+		return kv->val != NULL || (is_db(s) && strcmp(kv->key, "name") == 0);
 	return 1;
 }
 
@@ -204,7 +204,7 @@ static void render_sect(const struct dconf *cfg, const struct dconf_sect *s, uns
 		list_name(&key, s->child[i]);
 		buf_append_c(&key, '/');
 		items[n].text = text;
-		items[n++].sortkey = buf_steal(&key);
+		items[n++].sortkey = dconf_buf_take(&key);
 	}
 	qsort(items, n, sizeof(*items), item_cmp);
 	for (size_t i = 0; i < n; i++) {
@@ -333,7 +333,8 @@ static void render_filters(const struct dconf *cfg, unsigned flags, struct buf *
 	const struct dconf_sect *part[NFKIND] = { NULL, NULL, NULL, NULL };
 
 	collect_filters(&fl, cfg->root, part);
-	qsort(fl.v, fl.n, sizeof(*fl.v), tuple_cmp);
+	if (fl.n > 1)
+		qsort(fl.v, fl.n, sizeof(*fl.v), tuple_cmp);
 	for (size_t i = 0; i < fl.n; i++) {
 		struct ftuple *t = &fl.v[i];
 		struct buf body;
@@ -430,12 +431,19 @@ static void simple_sect(const struct dconf *cfg, const struct dconf_sect *s, con
 			continue;
 		}
 		if (d->type == DCONF_T_NAME) {
+			if ((flags & DCONF_DUMP_CHANGED) && s->name[0] == '\0')
+				continue;
 			buf_printf(out, "%s%s=%s\n", prefix, d->key, s->name);
 			continue;
 		}
 		kv = dconf_kv_find(s, d->key);
-		if (kv != NULL)
-			buf_printf(out, "%s%s=%s\n", prefix, d->key, shown_value(cfg, kv, flags));
+		if (kv == NULL)
+			continue;
+		/* -n -S compares with the section type's default, not a built-in service's */
+		if ((flags & DCONF_DUMP_CHANGED) &&
+		    strcmp(shown_value(cfg, kv, flags), d->value != NULL ? d->value : "") == 0)
+			continue;
+		buf_printf(out, "%s%s=%s\n", prefix, d->key, shown_value(cfg, kv, flags));
 	}
 }
 
@@ -462,7 +470,7 @@ static char *path_step(const char **p)
 		}
 	}
 	*p = *s == '/' ? s + 1 : s;
-	return buf_steal(&b);
+	return dconf_buf_take(&b);
 }
 
 /* child_by_list_name - child of type whose path name (name or index) is name */

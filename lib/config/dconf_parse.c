@@ -87,7 +87,7 @@ static int read_file(const char *path, size_t max, char **text_r, size_t *len_r)
 	}
 	close(fd);
 	*len_r = b.len;
-	*text_r = buf_steal(&b);
+	*text_r = dconf_buf_take(&b);
 	return 0;
 }
 
@@ -174,7 +174,7 @@ static int unquote(const char *s, char **out_r)
 			break;	/* quote inside: keep what we have (as Dovecot) */
 		buf_append_c(&b, s[i]);
 	}
-	*out_r = buf_steal(&b);
+	*out_r = dconf_buf_take(&b);
 	return 1;
 }
 
@@ -257,7 +257,7 @@ static char *expand_self(const struct pstate *ps, const char *key, const char *v
 		if (*v == ' ')
 			buf_append_c(&b, *v++);
 	}
-	return buf_steal(&b);
+	return dconf_buf_take(&b);
 }
 
 /* warn_filter_override - a global set after a filter that set it too */
