@@ -107,21 +107,9 @@ static void header_rest(struct buf *out, int all)
 		buf_append_str(out, "# NOTE: Send doveconf -n output instead when asking for help.\n");
 }
 
-/* fail_load - doveconf's fatal line (semantic errors also get an Error: line first) */
-static void fail_load(const char *error)
+/* fail - doveconf's fatal line (exit 89) */
+static void fail(const char *error)
 {
-	static const char prefix[] = "Error in configuration file ";
-
-	if (strncmp(error, prefix, sizeof(prefix) - 1) == 0) {
-		const char *p = error + sizeof(prefix) - 1;
-		const char *colon = strstr(p, ": ");
-
-		if (colon != NULL && strstr(p, " line ") == NULL)
-			fprintf(stderr, "doveconf: Error: %s\n", colon + 2);
-		else if (colon != NULL) {
-			/* "F line N: msg" -- no Error: line */
-		}
-	}
 	fflush(stdout);
 	msg_fatal_status(DOVECONF_FATAL, "%s", error);
 }
@@ -138,7 +126,7 @@ int main(int argc, char **argv)
 	struct opts o;
 	struct dconf *cfg;
 	struct buf out;
-	const char *error;
+	const char *error, *detail;
 	int dump;
 
 	memset(&o, 0, sizeof(o));
@@ -153,9 +141,10 @@ int main(int argc, char **argv)
 	}
 	if (o.defaults) {
 		cfg = dconf_create_default();
-	} else if (dconf_load(&cfg, o.path, (o.flags & DCONF_DUMP_EXPAND) ? 0 :
-			      DCONF_FLAG_NO_FILE_VALUES, &error) < 0) {
-		fail_load(error);
+	} else if (dconf_load(&cfg, o.path, DCONF_FLAG_NO_CHECKS |
+			      ((o.flags & DCONF_DUMP_EXPAND) ? 0 : DCONF_FLAG_NO_FILE_VALUES),
+			      &error) < 0) {
+		fail(error);
 	}
 	if (dump)
 		header_rest(&out, !(o.flags & (DCONF_DUMP_CHANGED | DCONF_DUMP_SET)));
@@ -168,6 +157,11 @@ int main(int argc, char **argv)
 		dconf_dump_human(cfg, o.flags, &out);
 	write_out(&out);
 	buf_deinit(&out);
+	/* as real doveconf: the output first, then the checks made after parsing */
+	if (!o.defaults && dconf_check(cfg, &error, &detail) < 0) {
+		msg_error("%s", detail);
+		fail(error);
+	}
 	dconf_free(&cfg);
 	return 0;
 }
