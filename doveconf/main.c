@@ -40,13 +40,12 @@ struct opts {
 	char **names;
 };
 
-/* parse_args - getopt; messages as glibc's with the program named doveconf */
+/* parse_args - getopt (its messages name argv[0], as with the real doveconf) */
 static void parse_args(int argc, char **argv, struct opts *o)
 {
 	int c;
 
-	opterr = 0;
-	while ((c = getopt(argc, argv, ":ac:de:f:hm:nNPSx")) != -1) {
+	while ((c = getopt(argc, argv, "ac:de:f:hm:nNPSx")) != -1) {
 		switch (c) {
 		case 'a': break;
 		case 'c': o->path = optarg; break;
@@ -60,11 +59,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		case 'x': o->flags |= DCONF_DUMP_EXPAND; break;
 		case 'e':
 			msg_fatal_status(DOVECONF_FATAL, "-e is not supported");
-		case ':':
-			fprintf(stderr, "doveconf: option requires an argument -- '%c'\n", optopt);
-			exit(DOVECONF_FATAL);
 		default:
-			fprintf(stderr, "doveconf: invalid option -- '%c'\n", optopt);
 			exit(DOVECONF_FATAL);
 		}
 	}
@@ -159,7 +154,8 @@ int main(int argc, char **argv)
 	buf_deinit(&out);
 	/* as real doveconf: the output first, then the checks made after parsing */
 	if (!o.defaults && dconf_check(cfg, &error, &detail) < 0) {
-		msg_error("%s", detail);
+		if (detail != NULL)
+			msg_error("%s", detail);
 		fail(error);
 	}
 	dconf_free(&cfg);

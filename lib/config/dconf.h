@@ -59,11 +59,13 @@ int dconf_load(struct dconf **cfg_r, const char *path, unsigned flags, const cha
 int dconf_load_text(struct dconf **cfg_r, const char *name, const char *dir, const char *text,
 		    size_t len, unsigned flags, const char **error_r);
 /*
- * dconf_check - the checks Dovecot makes after parsing (passdb/userdb
- * without driver, service without name, protocols without a service,
- * namespace separator longer than one character).  dconf_load runs it
- * unless DCONF_FLAG_NO_CHECKS.  -1 with *error_r "Error in configuration
- * file F: msg" and *detail_r (may be NULL) "msg".
+ * dconf_check - the checks Dovecot makes after parsing (a section left
+ * open at the end, passdb/userdb without driver, service without name,
+ * protocols without a service, namespace separator longer than one
+ * character).  dconf_load runs it unless DCONF_FLAG_NO_CHECKS.  -1 with
+ * *error_r "Error in configuration file F: msg" and *detail_r "msg" (NULL
+ * for the unclosed section, which doveconf reports without an Error: line;
+ * detail_r itself may be NULL).
  */
 int dconf_check(const struct dconf *cfg, const char **error_r, const char **detail_r);
 /* dconf_create_default - the built-in defaults only (doveconf -d) */
