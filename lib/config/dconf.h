@@ -105,6 +105,8 @@ struct dconf_filter {
 /* dconf_get_filter - global setting as seen through the matching filters (most specific wins) */
 const char *dconf_get_filter(const struct dconf *cfg, const struct dconf_filter *f, const char *name);
 int dconf_get_filter_bool(const struct dconf *cfg, const struct dconf_filter *f, const char *name);
+/* dconf_apply_filter - make the values seen through f the global values (doveconf -f) */
+void dconf_apply_filter(struct dconf *cfg, const struct dconf_filter *f);
 
 /* ---- sections ---- */
 const struct dconf_sect *dconf_root(const struct dconf *cfg);

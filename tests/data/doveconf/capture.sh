@@ -83,6 +83,11 @@ done
 
 FILT='mail_plugins = quota\nprotocol imap {\n  mail_plugins = $mail_plugins imap_quota\n}\nprotocol lmtp {\n  mail_plugins = c\n}\nprotocol !imap {\n  auth_debug = yes\n}\nremote 10.0.0.0/8 {\n  ssl = no\n  protocol pop3 {\n    mail_plugins = b\n  }\n}\nlocal 10.1.0.0/16 {\n  remote 10.2.0.0/16 {\n    login_trusted_networks = 10.2.0.0/16\n  }\n}\nlocal 127.0.0.1 {\n  mail_debug = yes\n}\nlocal_name foo.com {\n  ssl_cert = <x\n}\nprotocol imap {\n  mail_plugins = x\n}\n'
 run_case filters-n "$FILT" $C -n
+FF='mail_plugins = quota\nprotocol imap {\n  mail_plugins = $mail_plugins imap_quota\n}\nremote 10.0.0.0/8 {\n  ssl = no\n}\nlocal_name mail.example.com {\n  ssl_cert = <c.pem\n}\n'
+run_case fopt-n "$FF" $C -n -f protocol=imap
+run_case fopt-names "$FF" $C -f service=imap -f remote=10.1.1.1 mail_plugins ssl ssl_cert
+run_case fopt-lname "$FF" $C -f lname=mail.example.com ssl_cert
+run_case fopt-bad "$FF" $C -f bogus=1 ssl
 run_case filters-warn 'protocol imap {\n  ssl = no\n}\nssl = required\n' $C -n
 
 SECRET='ssl_key = <x\nplugin {\n  a_password = s\n}\nnamespace {\n}\nnamespace y {\n}\ndoveadm_password = secret\nauth_policy_hash_nonce = n\nssl_dh = <dh\n'
