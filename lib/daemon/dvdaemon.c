@@ -274,24 +274,36 @@ static void drop_privileges(struct dvstate *s)
 	xfree(jail);
 }
 
-void dvdaemon_apply_vsz_limit(const struct dconf *cfg, const struct dconf_sect *svc)
+unsigned long long dvdaemon_vsz_bytes(const struct dconf *cfg, const struct dconf_sect *svc)
 {
-#ifndef PC_SANITIZERS
 	const char *v = svc != NULL ? dconf_sect_get(svc, "vsz_limit") : NULL;
 	unsigned long long bytes = 0;
-	struct rlimit rl;
 
 	if (v == NULL || *v == '\0' || dconf_parse_size(v, &bytes) < 0 || bytes == 0)
 		bytes = dconf_get_size(cfg, "default_vsz_limit");
-	if (bytes == 0 || bytes == ~0ULL || bytes >= (unsigned long long)RLIM_INFINITY)
+	if (bytes == ~0ULL || bytes >= (unsigned long long)RLIM_INFINITY)
+		return 0;
+	return bytes;
+}
+
+void dvdaemon_limit_vsz(unsigned long long bytes)
+{
+#ifndef PC_SANITIZERS
+	struct rlimit rl;
+
+	if (bytes == 0)
 		return;
 	rl.rlim_cur = rl.rlim_max = (rlim_t)bytes;
 	setrlimit(RLIMIT_AS, &rl);
 #else
 	/* ASan reserves terabytes of address space: an RLIMIT_AS would kill it */
-	(void)cfg;
-	(void)svc;
+	(void)bytes;
 #endif
+}
+
+void dvdaemon_apply_vsz_limit(const struct dconf *cfg, const struct dconf_sect *svc)
+{
+	dvdaemon_limit_vsz(dvdaemon_vsz_bytes(cfg, svc));
 }
 
 /* ---- listeners ---- */

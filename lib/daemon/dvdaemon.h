@@ -109,5 +109,9 @@ void dvdaemon_setup_logging(const struct dconf *cfg, const char *prefix, int als
  * it themselves.  A no-op in sanitizer builds (ASan needs the address space).
  */
 void dvdaemon_apply_vsz_limit(const struct dconf *cfg, const struct dconf_sect *svc);
+/* dvdaemon_vsz_bytes - the limit in bytes (0 = none) */
+unsigned long long dvdaemon_vsz_bytes(const struct dconf *cfg, const struct dconf_sect *svc);
+/* dvdaemon_limit_vsz - setrlimit(RLIMIT_AS) (no-op for 0 and in sanitizer builds) */
+void dvdaemon_limit_vsz(unsigned long long bytes);
 
 #endif
