@@ -644,6 +644,8 @@ static void prepare_base_dir(struct master *m)
 	pid_path = dvpid_path(m->dcfg);
 	if ((other = dvpid_running(pid_path)) > 0)
 		start_fatal("Dovecot is already running with PID %ld (read from %s)", (long)other, pid_path);
+	if (chdir(base) < 0)
+		start_fatal("chdir(%s) failed: %m", base);
 	link = xasprintf("%s/dovecot.conf", base);
 	unlink(link);
 	if (dconf_path(m->dcfg)[0] == '/' && symlink(dconf_path(m->dcfg), link) < 0)
@@ -757,6 +759,13 @@ int dvrole_main(int argc, char **argv)
 			usage(DV_FATAL);
 		} else
 			usage(64);
+	}
+	if (config_path != NULL && config_path[0] != '/') {
+		/* children start in base_dir: they need an absolute path */
+		char *abs = realpath(config_path, NULL);
+
+		if (abs != NULL)
+			config_path = abs;
 	}
 	if (config_path != NULL)
 		setenv("DOVECOT_CONFIG", config_path, 1);

@@ -110,6 +110,19 @@ class TestStart(Base):
         lines = [e for e in env if e.startswith(b"PC_DV_LISTENERS=")][0].split(b"\n")
         self.assertEqual(len(lines), 3, lines)
 
+    def test_relative_config_path(self):
+        port = free_port()
+        inst = self.make(echo_service(body=listeners(port)))
+        r = subprocess.run([dvtest.dovecot(), "-c", "dovecot.conf"], cwd=inst.root, capture_output=True,
+                           text=True, timeout=30)
+        self.assertEqual((r.returncode, r.stderr), (0, ""))
+        wait_for(lambda: inst.master_pid(), what="master.pid")
+        c = Client(port)
+        self.assertEqual(c.cmd("ENV DOVECOT_CONFIG"), "+OK %s" % os.path.realpath(inst.conf))
+        self.assertEqual(os.readlink("/proc/%d/cwd" % c.pid()), os.path.realpath(inst.base))
+        c.close()
+        self.assertEqual(os.readlink(inst.path("dovecot.conf")), os.path.realpath(inst.conf))
+
     def test_master_pid_and_second_start_refused(self):
         inst = self.make(echo_service(body=listeners(free_port())))
         inst.start()
