@@ -323,7 +323,7 @@ class TestReloadStop(Base):
             r = inst.dovecot("reload")
             self.assertEqual((r.returncode, r.stderr), (0, ""))
         else:
-            r = pctest.run([dvtest.doveadm(), "-c", inst.conf, "reload"])
+            r = pctest.run([how, "-c", inst.conf, "reload"])
             self.assertEqual((r.returncode, r.stderr), (0, ""))
         inst.wait_log("master: Warning: SIGHUP received - reloading configuration")
         wait_for(lambda: os.path.exists(inst.path("added")), what="new listener after reload")
@@ -345,7 +345,11 @@ class TestReloadStop(Base):
     def test_reload_doveadm(self):
         if not os.path.exists(dvtest.doveadm()):
             self.fail("doveadm is not built (doveadm/main.c missing)")
-        self.reload_case("doveadm")
+        self.reload_case(dvtest.doveadm())
+
+    def test_reload_cmd_master(self):
+        # doveadm/cmd-master.c through its test driver
+        self.reload_case(dvtest.cmdmaster())
 
     def test_reload_with_broken_config_keeps_running(self):
         port = free_port()
@@ -372,10 +376,8 @@ class TestReloadStop(Base):
         c = Client(port)
         kids = inst.children()
         master = inst.master_pid()
-        if how == "dovecot":
-            p = subprocess.Popen([dvtest.dovecot(), "-c", inst.conf, "stop"], stderr=subprocess.PIPE)
-        else:
-            p = subprocess.Popen([dvtest.doveadm(), "-c", inst.conf, "stop"], stderr=subprocess.PIPE)
+        prog = dvtest.dovecot() if how == "dovecot" else how
+        p = subprocess.Popen([prog, "-c", inst.conf, "stop"], stderr=subprocess.PIPE)
         err = p.communicate(timeout=30)[1]
         self.assertEqual((p.returncode, err), (0, b""))
         # stop waits for the master: it is gone when the command returns
@@ -393,7 +395,18 @@ class TestReloadStop(Base):
     def test_stop_doveadm(self):
         if not os.path.exists(dvtest.doveadm()):
             self.fail("doveadm is not built (doveadm/main.c missing)")
-        self.stop_case("doveadm")
+        self.stop_case(dvtest.doveadm())
+
+    def test_stop_cmd_master(self):
+        self.stop_case(dvtest.cmdmaster())
+
+    def test_cmd_master_not_running(self):
+        inst = self.make("")
+        for prog in [dvtest.cmdmaster()] + ([dvtest.doveadm()] if os.path.exists(dvtest.doveadm()) else []):
+            for cmd in ("stop", "reload"):
+                r = pctest.run([prog, "-c", inst.conf, cmd])
+                self.assertEqual(r.returncode, 75, (prog, cmd))
+                self.assertEqual(r.stderr, "Fatal: Dovecot is not running (read from %s)\n" % inst.pidfile)
 
     def test_foreground(self):
         port = free_port()
