@@ -559,7 +559,7 @@ static void on_status(int fd, unsigned ready, void *ctx)
 			c->served = 1;
 			s->avail--;
 			limit_warning(m, s);
-		} else if (st.avail == MASTER_STAT_TAKEN) {
+		} else if (st.avail == MASTER_STAT_TAKEN || st.avail == MASTER_STAT_USED) {
 			c->served = 1;
 		}
 		ensure_min_avail(m, s);

@@ -430,6 +430,8 @@ static void on_listen(int fd, unsigned ready, void *ctx)
 		s->full = 1;
 		set_listening(s, 0);
 		send_status(s, MASTER_STAT_TAKEN);
+	} else if (s->d.use_count == 1) {
+		send_status(s, MASTER_STAT_USED);	/* no longer a start-up failure if it dies */
 	}
 	s->ops->accept(client, l, &s->d);
 }

@@ -28,6 +28,9 @@
  *                        "I am idle and will accept"
  *     MASTER_STAT_TAKEN  when it accepts a connection (single-client
  *                        servers) or reaches its client limit
+ *     MASTER_STAT_USED   (dvdaemon) after its first client when it is still
+ *                        available: it has served, so a later death is not
+ *                        a start-up failure and does not throttle
  * master counts idle children per service; when a listener becomes readable
  * and no child is idle, it forks another one, up to maxproc.  A child that
  * exits is removed from the counts; exit status != 0 or death by signal is
@@ -56,6 +59,9 @@
 
 #define MASTER_STAT_TAKEN	0
 #define MASTER_STAT_AVAIL	1
+#define MASTER_STAT_USED	2	/* served its first client and is still available
+					 * (multi-client services: a later death is not
+					 * a start-up failure) */
 
 #define MASTER_TRIGGER_WAKEUP	'W'
 #define MASTER_TRIGGER_MAX	1024

@@ -334,6 +334,22 @@ class TestProcesses(Base):
         self.assertEqual(c.pid(), new[0])
         c.close()
 
+    def test_death_after_serving_is_not_throttled(self):
+        port = free_port()
+        inst = self.make(echo_service(body="  client_limit = 3\n" + listeners(port)))
+        inst.start()
+        a = Client(port)
+        pa = a.pid()
+        os.kill(pa, signal.SIGKILL)
+        inst.wait_log("echo: Fatal: master: service(echo): child %d killed with signal 9" % pa)
+        a.close()
+        t0 = time.monotonic()
+        b = Client(port)
+        self.assertNotEqual(b.pid(), pa)
+        self.assertLess(time.monotonic() - t0, 1.5)	# no 2-second throttle
+        b.close()
+        self.assertNotIn("command startup failed", inst.log())
+
     def test_on_demand_restart_after_crash(self):
         port = free_port()
         inst = self.make(echo_service(body=listeners(port)))
