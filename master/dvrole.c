@@ -727,6 +727,18 @@ static int command(const char *cmd)
 	return 0;
 }
 
+/* print_hostdomain - --hostdomain: the host name (Dovecot's %{hostname} with domain) */
+static int print_hostdomain(void)
+{
+	char host[256];
+
+	if (gethostname(host, sizeof(host) - 1) < 0)
+		cmd_fatal(DV_FATAL, "gethostname() failed: %s", strerror(errno));
+	host[sizeof(host) - 1] = '\0';
+	printf("%s\n", host);
+	return 0;
+}
+
 int dvrole_main(int argc, char **argv)
 {
 	struct master *m = &dvmaster;
@@ -743,8 +755,17 @@ int dvrole_main(int argc, char **argv)
 			config_path = argv[++i];
 		else if (strcmp(a, "-F") == 0)
 			m->foreground = 1;
-		else if (strcmp(a, "-p") == 0 || strcmp(a, "-b") == 0 || strcmp(a, "--hostdomain") == 0)
+		else if (strcmp(a, "-p") == 0 || strcmp(a, "-b") == 0)
 			;	/* no SSL key passwords to ask for; no core dump flag */
+		else if (strcmp(a, "--hostdomain") == 0)
+			return print_hostdomain();
+		else if (strcmp(a, "--build-options") == 0) {
+			/* what this build has (the drivers of auth/, issue 6) */
+			printf("Build options: ioloop=epoll openssl\n"
+			       "Passdb: pam passwd passwd-file shadow static\n"
+			       "Userdb: passwd passwd-file prefetch static\n");
+			return 0;
+		}
 		else if (strcmp(a, "-n") == 0 || strcmp(a, "-a") == 0)
 			doveconf_opt = a;
 		else if (strcmp(a, "--version") == 0) {

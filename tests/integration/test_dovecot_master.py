@@ -45,6 +45,13 @@ class TestCommandLine(Base):
         self.assertEqual(r.returncode, 0)
         self.assertEqual(r.stdout, "2.3.19.1 (postcote 0.1.0)\n")
 
+    def test_hostdomain_and_build_options(self):
+        r = pctest.run([dvtest.dovecot(), "--hostdomain"])
+        self.assertEqual((r.returncode, r.stdout), (0, socket.gethostname() + "\n"))
+        r = pctest.run([dvtest.dovecot(), "--build-options"])
+        self.assertEqual(r.returncode, 0)
+        self.assertTrue(r.stdout.startswith("Build options: ioloop=epoll"), r.stdout)
+
     def test_usage_and_bad_option(self):
         r = pctest.run([dvtest.dovecot(), "--help"])
         self.assertEqual(r.returncode, 0)
