@@ -227,6 +227,17 @@ static void report_missing(struct master *m, const struct dconf_sect *sect, cons
 		 dconf_sect_name(sect), path, strerror(errno));
 }
 
+/* idle_kill_ms - the service's idle_kill (0: default_idle_kill) */
+static unsigned long long idle_kill_ms(const struct dconf *cfg, const struct dconf_sect *sect)
+{
+	const char *v = dconf_sect_get(sect, "idle_kill");
+	unsigned long long ms = 0;
+
+	if (v == NULL || dconf_parse_time(v, &ms) < 0 || ms == 0)
+		ms = dconf_get_time_msecs(cfg, "default_idle_kill");
+	return ms;
+}
+
 /* exec_path - executable's first word in the daemon directory (or absolute) */
 static char *exec_path(const struct argv *words)
 {
@@ -269,6 +280,7 @@ static struct master_service *service_from_sect(struct master *m, const struct d
 	if (s->maxproc > 0 && s->min_avail > s->maxproc)
 		s->min_avail = s->maxproc;
 	s->vsz_limit = dvdaemon_vsz_bytes(m->dcfg, sect);
+	s->idle_kill_ms = idle_kill_ms(m->dcfg, sect);
 	s->status_fd[0] = s->status_fd[1] = s->watch_fd[0] = s->watch_fd[1] = -1;
 	argv_init(&s->argv);
 	argv_init(&s->env);

@@ -430,8 +430,8 @@ static void on_listen(int fd, unsigned ready, void *ctx)
 		s->full = 1;
 		set_listening(s, 0);
 		send_status(s, MASTER_STAT_TAKEN);
-	} else if (s->d.use_count == 1) {
-		send_status(s, MASTER_STAT_USED);	/* no longer a start-up failure if it dies */
+	} else if (s->d.clients == 1) {
+		send_status(s, MASTER_STAT_USED);	/* busy; no longer a start-up failure */
 	}
 	s->ops->accept(client, l, &s->d);
 }
@@ -452,6 +452,8 @@ void dvdaemon_client_done(struct dvdaemon *d)
 		set_listening(s, 1);
 		send_status(s, MASTER_STAT_AVAIL);
 	}
+	if (d->clients == 0)
+		send_status(s, MASTER_STAT_IDLE);
 }
 
 /* begin_stop - no more clients; the service finishes the ones it has */
@@ -489,10 +491,14 @@ static void on_watch(int fd, unsigned ready, void *ctx)
 	begin_stop(s);
 }
 
-/* on_signal - SIGTERM (and SIGINT stand-alone): exit now */
+/* on_signal - SIGTERM (and SIGINT stand-alone): exit now; SIGINT from the master: exit if idle */
 static void on_signal(int signo, void *ctx)
 {
-	dvdaemon_exit(&((struct dvstate *)ctx)->d, 0);
+	struct dvstate *s = ctx;
+
+	if (signo == SIGINT && !s->d.standalone && s->d.clients > 0)
+		return;	/* idle kill raced with a new client: keep serving */
+	dvdaemon_exit(&s->d, 0);
 }
 
 void dvdaemon_exit(struct dvdaemon *d, int status)
@@ -579,8 +585,7 @@ int dvdaemon_main(int argc, char **argv, const char *prog, const struct dvdaemon
 	if (!s->d.standalone)
 		attach_master(s);
 	sig_watch(s->d.loop, SIGTERM, on_signal, s);
-	if (s->d.standalone)
-		sig_watch(s->d.loop, SIGINT, on_signal, s);
+	sig_watch(s->d.loop, SIGINT, on_signal, s);
 	give_fifos(s);
 	set_listening(s, 1);
 	send_status(s, MASTER_STAT_AVAIL);

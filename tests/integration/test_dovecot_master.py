@@ -357,6 +357,31 @@ class TestProcesses(Base):
         b.close()
         self.assertNotIn("command startup failed", inst.log())
 
+    def test_idle_kill(self):
+        port = free_port()
+        inst = self.make(echo_service(body="  idle_kill = 1 secs\n  client_limit = 5\n" + listeners(port)))
+        inst.start()
+        busy = Client(port)
+        pb = busy.pid()
+        time.sleep(2.5)
+        self.assertTrue(alive(pb), "a process with a client is not idle")	# idle-killed only when idle
+        self.assertEqual(busy.cmd("ECHO x"), "+OK x")
+        busy.cmd("QUIT")
+        busy.close()
+        wait_for(lambda: not alive(pb), 5, what="idle process exit")
+        self.assertNotIn("child %d" % pb, inst.log())	# a quiet, clean exit
+        c = Client(port)	# the next client gets a new process at once
+        self.assertNotEqual(c.pid(), pb)
+        c.close()
+
+    def test_idle_kill_keeps_min_avail(self):
+        inst = self.make(echo_service(body="  idle_kill = 1 secs\n  process_min_avail = 2\n" +
+                                           listeners(free_port())))
+        inst.start()
+        kids = self.wait_children(inst, 2)
+        time.sleep(2.5)
+        self.assertEqual(inst.children(), kids)
+
     def test_on_demand_restart_after_crash(self):
         port = free_port()
         inst = self.make(echo_service(body=listeners(port)))
