@@ -56,6 +56,11 @@ class TestRootMaster(RootBase):
         self.assertEqual((st.st_uid, st.st_gid, st.st_mode & 0o7777), (0, 0, 0o600))
         st = os.stat(inst.path("owned-fifo"))
         self.assertEqual((st.st_uid, st.st_mode & 0o7777), (self.uid, 0o620))
+        # the fifo reaches the service process (started for it on demand)
+        fd = os.open(inst.path("owned-fifo"), os.O_WRONLY | os.O_NONBLOCK)
+        os.write(fd, b"hello fifo\n")
+        os.close(fd)
+        inst.wait_log("echo: Info: fifo line: hello fifo")
         # as that user, the 0660 socket accepts and the root-only one refuses
         code = ("import socket,sys\n"
                 "s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); print(s.recv(64).decode().strip())\n")
