@@ -212,6 +212,7 @@ static long long sect_int(const struct dconf_sect *sect, const char *key)
 /* report_missing - warn once per declared service whose program we lack */
 static void report_missing(struct master *m, const struct dconf_sect *sect, const char *path)
 {
+	int err = errno;	/* from access() */
 	char *key = xasprintf("%s/%s", dconf_sect_name(sect), path);
 
 	for (size_t i = 0; i < m->reported.n; i++)
@@ -224,7 +225,7 @@ static void report_missing(struct master *m, const struct dconf_sect *sect, cons
 	if (dconf_sect_is_default(sect))
 		return;	/* built-in services postcote does not have: silently skipped */
 	msg_warn("service(%s): access(%s) failed: %s - not available in postcote (yet), service skipped",
-		 dconf_sect_name(sect), path, strerror(errno));
+		 dconf_sect_name(sect), path, strerror(err));
 }
 
 /* idle_kill_ms - the service's idle_kill (0: default_idle_kill) */
@@ -320,8 +321,8 @@ struct dv_open {
 };
 
 static struct dv_open *opened;
-static struct argv env_lines;
-static int starting;		/* errors also go to the terminal */	/* PC_DV_LISTENERS lines of the service being attached */
+static struct argv env_lines;	/* PC_DV_LISTENERS lines of the service being attached */
+static int starting;		/* errors also go to the terminal */
 
 /* spec_key - identity of a listener spec */
 static char *spec_key(const struct dv_listen_spec *sp)
