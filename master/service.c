@@ -405,6 +405,8 @@ static void spawn(struct master *m, struct master_service *s)
 	if (pid == 0) {
 		int n = s->nlisten, i, high = MASTER_LISTEN_FD + n, st, wt, lt[256];
 
+		log_set_fatal_hook(NULL);	/* the master's clean-up is not ours */
+
 		/* move the sources above the target range, then into place */
 		if (n > 256)
 			_exit(1);
@@ -439,6 +441,14 @@ static void spawn(struct master *m, struct master_service *s)
 		if (s->vsz_limit > 0)
 			dvdaemon_limit_vsz(s->vsz_limit);
 		execve(s->path, s->argv.v, m->env.v);
+		if (m->role == MASTER_ROLE_DOVECOT) {
+			int err = errno;
+
+			/* the log descriptors went with close_range(): open them again */
+			dvdaemon_setup_logging(m->dcfg, "master", 0);
+			errno = err;
+			msg_fatal_status(84, "service(%s): execv(%s) failed: %m", s->name, s->path);	/* FATAL_EXEC */
+		}
 		msg_fatal("%s: exec %s: %m", s->name, s->path);
 	}
 	c = xcalloc(1, sizeof(*c));

@@ -382,6 +382,26 @@ class TestProcesses(Base):
         time.sleep(2.5)
         self.assertEqual(inst.children(), kids)
 
+    def test_exec_failure(self):
+        inst = self.make("")
+        bogus = os.path.join(inst.root, "not-a-program")
+        with open(bogus, "wb") as f:
+            f.write(b"\x00\x01\x02 not an executable format")
+        os.chmod(bogus, 0o755)
+        inst.write("service bogus {\n  executable = %s\n  process_min_avail = 1\n}\n" % bogus)
+        inst.start()
+        log = inst.wait_log("master: Error: service(bogus): command startup failed, throttling for 2.000 secs")
+        self.assertIn("master: Fatal: service(bogus): execv(%s) failed: Exec format error" % bogus, log)
+        self.assertRegex(log, r"bogus: Fatal: master: service\(bogus\): child \d+ returned error 84 "
+                              r"\(exec\(\) failed\)")
+
+    def test_malformed_listener_environment(self):
+        inst = self.make(echo_service())
+        r = subprocess.run([dvtest.dvecho(), "-c", inst.conf], env=dict(os.environ, PC_DV_LISTENERS="tcp bogus"),
+                           capture_output=True, text=True, timeout=10)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("echo: Fatal: PC_DV_LISTENERS: malformed line: tcp bogus", inst.log())
+
     def test_on_demand_restart_after_crash(self):
         port = free_port()
         inst = self.make(echo_service(body=listeners(port)))
