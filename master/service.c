@@ -32,6 +32,7 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/sig.h"
+#include "daemon/dvdaemon.h"
 #include "daemon/master_proto.h"
 #include "master.h"
 
@@ -40,9 +41,11 @@ struct master_child {
 	pid_t pid;
 	struct master_service *service;	/* NULL once the service was retired */
 	char *path;			/* for exit log lines */
+	char *name;			/* service name (dovecot role's log lines) */
 	unsigned gen;
 	int avail;
 	int served;			/* reported TAKEN at least once */
+	uint64_t idle_since;		/* no clients since (ms), 0 = busy */
 };
 
 static char errbuf[1024];
@@ -378,6 +381,7 @@ void master_service_free(struct master_service **sp)
 	xfree(s->signature);
 	xfree(s->listen_fds);
 	argv_deinit(&s->argv);
+	argv_deinit(&s->env);
 	xfree(s);
 	*sp = NULL;
 }
@@ -400,6 +404,8 @@ static void spawn(struct master *m, struct master_service *s)
 	}
 	if (pid == 0) {
 		int n = s->nlisten, i, high = MASTER_LISTEN_FD + n, st, wt, lt[256];
+
+		log_set_fatal_hook(NULL);	/* the master's clean-up is not ours */
 
 		/* move the sources above the target range, then into place */
 		if (n > 256)
@@ -430,15 +436,29 @@ static void spawn(struct master *m, struct master_service *s)
 		sig_reset_for_exec();
 		snprintf(gen, sizeof(gen), "%s=%u", MASTER_GEN_ENV, s->gen);
 		argv_add(&m->env, gen);
+		for (size_t e = 0; e < s->env.n; e++)
+			argv_add(&m->env, s->env.v[e]);
+		if (s->vsz_limit > 0)
+			dvdaemon_limit_vsz(s->vsz_limit);
 		execve(s->path, s->argv.v, m->env.v);
+		if (m->role == MASTER_ROLE_DOVECOT) {
+			int err = errno;
+
+			/* the log descriptors went with close_range(): open them again */
+			dvdaemon_setup_logging(m->dcfg, "master", 0);
+			errno = err;
+			msg_fatal_status(84, "service(%s): execv(%s) failed: %m", s->name, s->path);	/* FATAL_EXEC */
+		}
 		msg_fatal("%s: exec %s: %m", s->name, s->path);
 	}
 	c = xcalloc(1, sizeof(*c));
 	c->pid = pid;
 	c->service = s;
 	c->path = xstrdup(s->path);
+	c->name = xstrdup(s->name);
 	c->gen = s->gen;
 	c->avail = 1;
+	c->idle_since = event_now_ms();
 	c->next = m->children;
 	m->children = c;
 	s->total++;
@@ -501,14 +521,31 @@ static struct master_child **find_child(struct master *m, pid_t pid)
 	return NULL;
 }
 
-/* limit_warning - Postfix's "reached its process limit" line */
-static void limit_warning(struct master_service *s)
+/* limit_warning - Postfix's "reached its process limit" line (or Dovecot's) */
+static void limit_warning(struct master *m, struct master_service *s)
 {
 	if (s->avail > 0 || s->maxproc <= 1 || s->total < s->maxproc || s->limit_warned)
 		return;
+	s->limit_warned = 1;
+	if (m->role == MASTER_ROLE_DOVECOT) {
+		dvrole_log_limit(s);
+		return;
+	}
 	msg_warn("service \"%s\" (%s) has reached its process limit \"%d\": "
 		 "new clients may experience noticeable delays", s->name, s->endpoint, s->maxproc);
-	s->limit_warned = 1;
+}
+
+/* ensure_min_avail - keep process_min_avail processes ready to accept */
+static void ensure_min_avail(struct master *m, struct master_service *s)
+{
+	while (!m->stopping && !s->throttled && s->status_fd[0] >= 0 && s->avail < s->min_avail
+	       && (s->maxproc == 0 || s->total < s->maxproc)) {
+		int before = s->total;
+
+		spawn(m, s);
+		if (s->total == before)
+			break;	/* fork failed */
+	}
 }
 
 /* on_status - status records from the children of one service */
@@ -533,10 +570,15 @@ static void on_status(int fd, unsigned ready, void *ctx)
 			c->avail = 0;
 			c->served = 1;
 			s->avail--;
-			limit_warning(s);
-		} else if (st.avail == MASTER_STAT_TAKEN) {
+			limit_warning(m, s);
+		} else if (st.avail == MASTER_STAT_TAKEN || st.avail == MASTER_STAT_USED) {
 			c->served = 1;
 		}
+		if (st.avail == MASTER_STAT_TAKEN || st.avail == MASTER_STAT_USED)
+			c->idle_since = 0;
+		else if (st.avail == MASTER_STAT_IDLE)
+			c->idle_since = event_now_ms();
+		ensure_min_avail(m, s);
 		update_listen(m, s);
 	}
 }
@@ -553,6 +595,7 @@ static void end_throttle(void *ctx)
 
 	t->s->throttle_timer = NULL;
 	t->s->throttled = 0;
+	ensure_min_avail(t->m, t->s);
 	update_listen(t->m, t->s);
 	xfree(t);
 }
@@ -561,19 +604,25 @@ static void end_throttle(void *ctx)
 static void throttle(struct master *m, struct master_service *s)
 {
 	struct throttle_ctx *t;
+	uint64_t ms = ((uint64_t)m->throttle_time * 1000) << s->throttle_level;
 
 	if (s->throttled)
 		return;
-	msg_warn("%s: bad command startup -- throttling", s->path);
+	if (m->role == MASTER_ROLE_DOVECOT) {
+		/* Dovecot: 2 secs, doubling while the service keeps failing, at most 60 */
+		if (ms > 60000)
+			ms = 60000;
+		dvrole_log_throttle(s, (unsigned)(ms / 1000));
+	} else {
+		msg_warn("%s: bad command startup -- throttling", s->path);
+	}
 	s->throttled = 1;
 	t = xcalloc(1, sizeof(*t));
 	t->m = m;
 	t->s = s;
-	/* service_throttle_time, doubling while the service keeps failing (at most 8x) */
-	s->throttle_timer = event_timer_add(m->loop,
-					    ((uint64_t)m->throttle_time * 1000) << s->throttle_level,
-					    end_throttle, t);
-	if (s->throttle_level < 3)
+	/* service_throttle_time, doubling while the service keeps failing (at most 8x; dovecot 32x) */
+	s->throttle_timer = event_timer_add(m->loop, ms, end_throttle, t);
+	if (s->throttle_level < (m->role == MASTER_ROLE_DOVECOT ? 5 : 3))
 		s->throttle_level++;
 	update_listen(m, s);
 }
@@ -594,6 +643,8 @@ void master_reap(struct master *m)
 		s = c->service;
 		if (m->stopping)
 			;	/* we killed it */
+		else if (m->role == MASTER_ROLE_DOVECOT)
+			dvrole_log_exit(c->name, pid, status);
 		else if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
 			msg_warn("process %s pid %ld exit status %d", c->path, (long)pid, WEXITSTATUS(status));
 		else if (WIFSIGNALED(status))
@@ -606,9 +657,11 @@ void master_reap(struct master *m)
 				s->limit_warned = 0;
 			if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0) && !c->served)
 				throttle(m, s);
+			ensure_min_avail(m, s);
 			update_listen(m, s);
 		}
 		xfree(c->path);
+		xfree(c->name);
 		xfree(c);
 	}
 }
@@ -678,6 +731,58 @@ static void on_wakeup(void *ctx)
 	w->s->wakeup_timer = event_timer_add(w->m->loop, (uint64_t)w->s->wakeup * 1000, on_wakeup, w);
 }
 
+/* ---- idle kill (dovecot role) ---- */
+
+struct idle_ctx {
+	struct master *m;
+	struct master_service *s;
+	struct event_timer *timer;
+};
+
+/* idle_check - SIGINT to processes idle for idle_kill, keeping process_min_avail */
+static void idle_check(void *ctx)
+{
+	struct idle_ctx *t = ctx;
+	struct master_service *s = t->s;
+	uint64_t now = event_now_ms();
+	int avail = s->avail;
+
+	t->timer = NULL;
+	for (struct master_child *c = t->m->children; c != NULL && avail > s->min_avail; c = c->next) {
+		if (c->service != s || !c->avail || c->idle_since == 0 || now - c->idle_since < s->idle_kill_ms)
+			continue;
+		kill(c->pid, SIGINT);	/* it exits only if it still has no client */
+		c->idle_since = 0;
+		avail--;
+	}
+	t->timer = event_timer_add(t->m->loop, s->idle_kill_ms < 4000 ? 250 : 1000, idle_check, t);
+}
+
+/* idle_start / idle_stop - the periodic check of one service */
+static void idle_start(struct master *m, struct master_service *s)
+{
+	struct idle_ctx *t;
+
+	if (s->idle_kill_ms == 0 || s->idle_ctx != NULL)
+		return;
+	t = xcalloc(1, sizeof(*t));
+	t->m = m;
+	t->s = s;
+	t->timer = event_timer_add(m->loop, 250, idle_check, t);
+	s->idle_ctx = t;
+}
+
+static void idle_stop(struct master *m, struct master_service *s)
+{
+	struct idle_ctx *t = s->idle_ctx;
+
+	if (t == NULL)
+		return;
+	event_timer_remove(m->loop, &t->timer);
+	xfree(t);
+	s->idle_ctx = NULL;
+}
+
 /* ---- service life cycle ---- */
 
 /* new_generation - fresh status and watch pipes */
@@ -713,6 +818,8 @@ static void end_generation(struct master *m, struct master_service *s)
 void master_service_start(struct master *m, struct master_service *s)
 {
 	new_generation(m, s);
+	idle_start(m, s);
+	ensure_min_avail(m, s);
 	update_listen(m, s);
 	if (s->wakeup > 0) {
 		struct wakeup_ctx *w = xcalloc(1, sizeof(*w));
@@ -728,11 +835,12 @@ void master_service_start(struct master *m, struct master_service *s)
 void master_service_retire(struct master *m, struct master_service *s)
 {
 	close_listeners(m, s);
+	idle_stop(m, s);
 	end_generation(m, s);
 	event_timer_remove(m->loop, &s->wakeup_timer);	/* its ctx is leaked: tiny, reload only */
 	if (s->throttle_timer != NULL)
 		event_timer_remove(m->loop, &s->throttle_timer);
-	if (s->type != MASTERCF_INET && s->endpoint != NULL) {
+	if (m->role == MASTER_ROLE_POSTFIX && s->type != MASTERCF_INET && s->endpoint != NULL) {
 		char *path = xasprintf("%s/%s", pfconf_get(m->cfg, "queue_directory"), s->endpoint);
 
 		unlink(path);
@@ -752,9 +860,13 @@ void master_service_renew(struct master *m, struct master_service *old, struct m
 	argv_deinit(&s->argv);
 	s->argv = old->argv;
 	argv_init(&old->argv);
+	argv_deinit(&s->env);
+	s->env = old->env;
+	argv_init(&old->env);
 	for (int i = 0; i < s->nlisten; i++)
 		event_io_remove(m->loop, s->listen_fds[i]);
 	s->used = old->used;
+	idle_stop(m, old);
 	end_generation(m, old);
 	event_timer_remove(m->loop, &old->wakeup_timer);
 	if (old->throttle_timer != NULL)
