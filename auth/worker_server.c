@@ -146,6 +146,8 @@ static int run_request(char *line, struct buf *out)
 	} else {
 		reply.error = "auth-worker: unknown command for this driver";
 	}
+	if (exit_after_reply)
+		buf_append_str(out, "BYE\n");	/* before the reply: the client must not reuse us */
 	format_reply(out, w[0], &reply);
 	db_reply_deinit(&reply);
 	argv_deinit(&keep);
