@@ -72,6 +72,8 @@ static void wreq_finish(struct wreq *r, const struct db_reply *reply)
 {
 	event_timer_remove(wc.loop, &r->timer);
 	r->cb(reply, r->ctx);
+	if (r->line != NULL)
+		memset(r->line, 0, strlen(r->line));	/* it may carry a password */
 	xfree(r->line);
 	xfree(r->what);
 	xfree(r);

@@ -74,8 +74,8 @@ class WorkerProtocolTest(unittest.TestCase):
         f.close()
         s.close()
         log = self.worker.text()
-        self.assertIn("auth-worker: malformed request from the auth process", log)
-        self.assertIn("auth-worker: request line too long", log)
+        self.assertIn("malformed request from the auth process", log)
+        self.assertIn("request line too long", log)
 
     def test_client_without_worker(self):
         self.worker.stop()
