@@ -7,6 +7,7 @@ the auth process would, printing one line per reply.
 """
 import os
 import signal
+import socket
 import subprocess
 import time
 
@@ -24,7 +25,7 @@ class Worker:
         self.logf = open(self.log, "w")
         self.proc = subprocess.Popen([TOOL, "worker", self.path], stdout=self.logf,
                                      stderr=subprocess.STDOUT, start_new_session=True)
-        pctest.wait_for(lambda: os.path.exists(self.path), what="worker socket")
+        pctest.wait_for(lambda: connectable(self.path), what="worker socket")
         os.chmod(self.path, mode)
 
     def children(self):
@@ -44,6 +45,18 @@ class Worker:
     def text(self):
         with open(self.log) as f:
             return f.read()
+
+
+def connectable(path):
+    """True once something accepts connections on the UNIX socket path."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        s.connect(path)
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
 
 
 def parse(out):

@@ -201,3 +201,43 @@ class PamShadowTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class DvdaemonWorkerTest(unittest.TestCase):
+    """auth_worker_ops on the real dvdaemon skeleton (what `auth -w` runs),
+    stand-alone with its own dovecot.conf."""
+
+    def test_worker_service_lifecycle(self):
+        root = tempfile.mkdtemp(prefix="pctest-authdbdv-")
+        os.chmod(root, 0o755)
+        try:
+            run = os.path.join(root, "run")
+            os.makedirs(run)
+            os.chmod(run, 0o755)
+            conf = os.path.join(root, "dovecot.conf")
+            with open(conf, "w") as f:
+                f.write("base_dir = %s\nlog_path = %s/log\n"
+                        "service auth-worker {\n  client_limit = 4\n"
+                        "  unix_listener auth-worker {\n    mode = 0666\n  }\n}\n" % (run, root))
+            tool = os.path.join(pctest.BUILD, "tests", "fixtures", "pc-authworker")
+            p = subprocess.Popen([tool, "-c", conf, "-s", "auth-worker"],
+                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+            sock = os.path.join(run, "auth-worker")
+            pctest.wait_for(lambda: adb.connectable(sock), what="auth-worker socket")
+
+            class W:
+                path = sock
+            res, out, err = adb.run("userdb", "passwd", "", ["user root", "user nobody"],
+                                    worker=W, user=NOBODY)
+            self.assertEqual(res[1][0], "OK", out + err)
+            self.assertEqual(res[1][1]["uid"], "0")
+            self.assertEqual(res[2][0], "OK", out + err)
+            res, out, err = adb.run("passdb", "shadow", "", ["lookup root"], worker=W,
+                                    user=NOBODY)
+            self.assertIn(res[1][0], ("OK", "DISABLED"), out + err)
+            p.terminate()
+            p.wait(timeout=10)
+            p.stdout.close()
+            self.assertFalse(os.path.exists(sock))
+        finally:
+            shutil.rmtree(root, ignore_errors=True)
