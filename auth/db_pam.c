@@ -17,6 +17,8 @@
  * texts ("pam_authenticate() failed: Authentication failure (password
  * mismatch?)", "pam_acct_mgmt() failed: ...").
  */
+#include "config.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

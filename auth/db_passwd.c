@@ -12,6 +12,8 @@
  * runs in an auth-worker by default (USER / PASSL); "blocking=no" does it
  * in the auth process.
  */
+#include "config.h"
+
 #include <errno.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -24,8 +26,8 @@
 #include "db.h"
 #include "worker.h"
 
-/* getpw - getpwnam_r with a growing buffer: 1 found, 0 not found, -1 error */
-static int getpw(const char *user, struct passwd *pw, char **buf_r, int *err_r)
+/* pw_lookup - getpwnam_r with a growing buffer: 1 found, 0 not found, -1 error */
+static int pw_lookup(const char *user, struct passwd *pw, char **buf_r, int *err_r)
 {
 	size_t size = 4096;
 	struct passwd *res = NULL;
@@ -63,7 +65,7 @@ static void passwd_passl(const char *args, const struct db_request *req, struct 
 {
 	struct passwd pw;
 	char *buf;
-	int err, ret = getpw(req->user, &pw, &buf, &err);
+	int err, ret = pw_lookup(req->user, &pw, &buf, &err);
 
 	(void)args;
 	if (ret != 1) {
@@ -93,7 +95,7 @@ static void passwd_user(const char *args, const struct db_request *req, struct d
 	struct db_template t;
 	char *buf, num[24];
 	const char *error;
-	int err, ret = getpw(req->user, &pw, &buf, &err);
+	int err, ret = pw_lookup(req->user, &pw, &buf, &err);
 
 	if (ret != 1) {
 		notfound_or_error(ret, err, req, reply, keep);

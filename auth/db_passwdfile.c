@@ -21,6 +21,8 @@
  * "hash[13]" (CRYPT), "hash[34]" (PLAIN-MD5), "hash[56]" (DIGEST-MD5).
  * A user listed twice keeps the first entry.
  */
+#include "config.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>

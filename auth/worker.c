@@ -5,6 +5,8 @@
  * default, as Dovecot's, for PAM and shadow).  Exits when the master asks
  * and no connection is busy, or after PAM's max_requests.
  */
+#include "config.h"
+
 #include <stddef.h>
 
 #include "daemon/dvdaemon.h"

@@ -3,6 +3,8 @@
  * a queue of requests and a pool of connections, one request in flight per
  * connection (worker.h, docs/auth-databases.md).
  */
+#include "config.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -286,7 +288,7 @@ static struct wconn *wconn_open(void)
 		msg_error("auth-worker: socket path too long: %s", wc.path);
 		return NULL;
 	}
-	strcpy(sun.sun_path, wc.path);
+	memcpy(sun.sun_path, wc.path, strlen(wc.path) + 1);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
 		msg_error("auth-worker: connect(%s) failed: %s", wc.path, strerror(errno));

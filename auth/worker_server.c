@@ -5,6 +5,8 @@
  * (AUTH_WORKER_LINE_MAX) and a malformed line closes the connection with
  * a logged error.
  */
+#include "config.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -2,6 +2,8 @@
  * test_db_passwd - the passwd (NSS) userdb and passdb in-process
  * (blocking=no) for root and nobody; the registries.
  */
+#include "config.h"
+
 #include <pwd.h>
 
 #include "test.h"

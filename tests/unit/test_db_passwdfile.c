@@ -3,6 +3,8 @@
  * fields, broken lines (logged with file:line), username_format, per-domain
  * paths, reloads, unreadable files, iteration.
  */
+#include "config.h"
+
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
