@@ -31,6 +31,7 @@ static void worker_accept(int fd, const struct dv_listener *l, struct dvdaemon *
 
 static void worker_on_stop(struct dvdaemon *d)
 {
+	auth_worker_stop();	/* idle connections close now; worker_conn_done exits at the last */
 	if (auth_worker_busy() == 0)
 		dvdaemon_exit(d, 0);
 }
