@@ -23,6 +23,7 @@
 
 #include <stddef.h>
 
+struct buf;
 struct dconf_sect;
 struct event_loop;
 
@@ -113,6 +114,8 @@ struct passdb {
 	const char *default_scheme;	/* set by init, e.g. "CRYPT" for passwd-file */
 	struct event_loop *loop;
 	void *priv;			/* driver state */
+	/* added by the drivers side (authdb): */
+	const char *cache_key;		/* set by init: template of the cache key ("%u"), NULL = do not cache */
 };
 struct userdb {
 	const struct userdb_driver *driver;
@@ -120,10 +123,66 @@ struct userdb {
 	const char *args;
 	struct event_loop *loop;
 	void *priv;
+	/* added by the drivers side (authdb): */
+	const char *cache_key;		/* set by init, as passdb's */
+	int need_passdb_check;		/* set by init: a userdb-only lookup must first see the user
+					   in a passdb (static without allow_all_users) */
 };
 
 /* registries (db.c): NULL if the name is unknown */
 const struct passdb_driver *passdb_driver_find(const char *name);
 const struct userdb_driver *userdb_driver_find(const char *name);
+
+/*
+ * ---- helpers for drivers and the core (db.c), added by authdb ----
+ *
+ * Reply strings: a driver's reply (password, user, error, log_reason,
+ * fields) is valid only during the callback; the core copies what it keeps.
+ * reply->password NULL with DB_OK means "no password stored" (the core
+ * treats it as a mismatch unless a nopassword field is set).
+ * reply->user is set when the driver found a "user" field (the field stays
+ * in reply->fields too).
+ */
+
+/* db_reply_init - empty reply with result r; db_reply_deinit frees its fields */
+void db_reply_init(struct db_reply *r, enum db_result result);
+void db_reply_deinit(struct db_reply *r);
+/* db_result_name - "OK", "MISMATCH", ... (worker protocol, logs) */
+const char *db_result_name(enum db_result r);
+/* db_result_parse - the reverse; -1 if unknown */
+int db_result_parse(const char *name, enum db_result *r);
+
+/*
+ * db_expand - append the expansion of tmpl with the request's variables to
+ * out: %u user, %n user part, %d domain, %s service, %l lip, %r rip,
+ * %a lport, %b rport, %m mech, %c "secured" or "", %{session},
+ * %{orig_user} %{orig_username} %{orig_domain}, %{local_name}, %p pid,
+ * %h home and %{uid} %{gid} from the userdb fields found so far (or from
+ * extra, which may be NULL, when it has them).  Returns 0, or -1 and
+ * *error_r ("Unknown variable '%x'" or a syntax error; out still holds the
+ * rest of the template).
+ */
+int db_expand(struct buf *out, const char *tmpl, const struct db_request *req,
+	      const struct db_fields *extra, const char **error_r);
+
+/*
+ * db_template - a list of "key=value" templates (static args, extra fields,
+ * default_fields/override_fields): words separated by spaces, a word
+ * without '=' is a valueless key ("nologin").
+ */
+struct db_template {
+	struct db_fields items;		/* values are unexpanded templates */
+};
+void db_template_parse(struct db_template *t, const char *text);
+void db_template_deinit(struct db_template *t);
+/* db_template_apply - expand every item into f (replacing keys); -1 + *error_r on a bad template */
+int db_template_apply(const struct db_template *t, const struct db_request *req,
+		      struct db_fields *f, const char **error_r);
+
+/*
+ * db_resolve_ids - uid/gid fields given as names ("vmail") become numbers
+ * (getpwnam/getgrnam); -1 + *error_r "Invalid uid: x" when unknown.
+ */
+int db_resolve_ids(struct db_fields *f, const char **error_r);
 
 #endif

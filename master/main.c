@@ -1,6 +1,9 @@
 /*
  * master - the postcote supervisor (MTA role): the Postfix master(8).
  *
+ * Run as "dovecot" (the same program under that name) it is the Dovecot
+ * master instead: see dvrole.c.
+ *
  * ROLE: reads main.cf and master.cf, opens every service's listeners, and
  *	creates the service processes on demand; restarts them, throttles
  *	services whose processes die at start-up, sends wakeup triggers, and
@@ -111,8 +114,8 @@ static void announce_failure(void)
 	}
 }
 
-/* become_daemon - fork (-w: parent waits for the child's verdict) */
-static void become_daemon(int wait_for_child)
+/* master_become_daemon - fork (-w: parent waits for the child's verdict) */
+void master_become_daemon(int wait_for_child)
 {
 	int fds[2];
 	pid_t pid;
@@ -137,8 +140,8 @@ static void become_daemon(int wait_for_child)
 	log_set_fatal_hook(announce_failure);
 }
 
-/* detach_stdio - after start-up, stdin/stdout/stderr go to /dev/null */
-static void detach_stdio(void)
+/* master_detach_stdio - after start-up, stdin/stdout/stderr go to /dev/null */
+void master_detach_stdio(void)
 {
 	int null = open("/dev/null", O_RDWR);
 
@@ -163,6 +166,19 @@ static void start_services(struct master *m)
 			msg_fatal("%s", error);
 	for (s = m->services; s != NULL; s = s->next)
 		master_service_start(m, s);
+}
+
+/* master_announce_ready - -w: tell the waiting parent that start-up worked */
+void master_announce_ready(void)
+{
+	if (ready_fd >= 0) {
+		if (write(ready_fd, "R", 1) < 0) {
+			/* parent gone */
+		}
+		close(ready_fd);
+		ready_fd = -1;
+		log_set_fatal_hook(NULL);
+	}
 }
 
 /* find_by_key - service with the same service/type */
@@ -251,8 +267,8 @@ static void on_signal(int signo, void *ctx)
 	}
 }
 
-/* shutdown - close listeners, stop children, wait a little */
-static void shutdown_services(struct master *m)
+/* master_shutdown_services - close listeners, stop children, wait a little */
+void master_shutdown_services(struct master *m)
 {
 	struct master_service *s;
 	int i;
@@ -290,7 +306,10 @@ int main(int argc, char **argv)
 	const char *error, *dir = NULL;
 	char *pidpath;
 	int c, test = 0, wait_child = 0, pidfd;
+	const char *slash = argc > 0 ? strrchr(argv[0], '/') : NULL;
 
+	if (argc > 0 && strcmp(slash != NULL ? slash + 1 : argv[0], "dovecot") == 0)
+		return dvrole_main(argc, argv);	/* the same program as Dovecot's master */
 	log_open("master", "postfix", LOG_TARGET_STDERR);
 	while ((c = getopt(argc, argv, "c:dDtvw")) != -1) {
 		switch (c) {
@@ -316,7 +335,7 @@ int main(int argc, char **argv)
 	if (chdir(pfconf_get(m->cfg, "queue_directory")) < 0)
 		msg_fatal("chdir %s: %m", pfconf_get(m->cfg, "queue_directory"));
 	if (!m->foreground)
-		become_daemon(wait_child);
+		master_become_daemon(wait_child);
 	pidpath = xasprintf("%s/pid/master.pid", pfconf_get(m->cfg, "queue_directory"));
 	pidfd = pidfile_acquire(pidpath, NULL, &error);
 	if (pidfd < 0) {
@@ -340,18 +359,11 @@ int main(int argc, char **argv)
 	daemon_setup_logging(m->cfg, "master", m->foreground);
 	msg_info("daemon started -- version %s, configuration %s", pfconf_get(m->cfg, "mail_version"),
 		 m->config_dir);
-	if (ready_fd >= 0) {
-		if (write(ready_fd, "R", 1) < 0) {
-			/* parent gone */
-		}
-		close(ready_fd);
-		ready_fd = -1;
-		log_set_fatal_hook(NULL);
-	}
+	master_announce_ready();
 	if (!m->foreground)
-		detach_stdio();
+		master_detach_stdio();
 	event_loop_run(m->loop);
-	shutdown_services(m);
+	master_shutdown_services(m);
 	unlink(pidpath);
 	xfree(pidpath);
 	return 0;

@@ -1,7 +1,8 @@
 /*
  * master.h - internal interfaces of the master process (not for other
  * programs).  main.c: start-up, pid lock, signals, reload; service.c:
- * listeners, process creation, status, throttling, wakeups.
+ * listeners, process creation, status, throttling, wakeups; dvrole.c: the
+ * dovecot role (dovecot.conf services on the same process machinery).
  */
 #ifndef PC_MASTER_MASTER_H
 #define PC_MASTER_MASTER_H
@@ -11,6 +12,7 @@
 #include "config/mastercf.h"
 
 struct event_loop;
+struct dconf;
 struct event_timer;
 struct pfconf;
 
@@ -43,9 +45,19 @@ struct master_service {
 	int limit_warned;
 	struct event_timer *throttle_timer;
 	struct event_timer *wakeup_timer;
+	/* dovecot role (dvrole.c); zero/empty for the MTA role */
+	int min_avail;			/* process_min_avail */
+	unsigned long long vsz_limit;	/* RLIMIT_AS for the children, 0 = none */
+	struct argv env;		/* extra environment (PC_DV_SERVICE, PC_DV_LISTENERS) */
+	struct argv unlink_paths;	/* unix/fifo listeners to remove on retire */
 };
 
+#define MASTER_ROLE_POSTFIX	0
+#define MASTER_ROLE_DOVECOT	1
+
 struct master {
+	int role;			/* MASTER_ROLE_* */
+	struct dconf *dcfg;		/* dovecot role: dovecot.conf */
 	struct pfconf *cfg;
 	struct mastercf *mcf;
 	char *config_dir;
@@ -71,5 +83,17 @@ void master_reap(struct master *m);
 void master_kill_children(struct master *m, int signo);
 int master_children_count(const struct master *m);
 void master_build_env(struct master *m);
+
+/* main.c */
+void master_become_daemon(int wait_for_child);
+void master_announce_ready(void);
+void master_detach_stdio(void);
+void master_shutdown_services(struct master *m);
+
+/* dvrole.c: the dovecot role (program name "dovecot") */
+int dvrole_main(int argc, char **argv);
+void dvrole_log_exit(const char *service, pid_t pid, int status);
+void dvrole_log_throttle(const struct master_service *s, unsigned secs);
+void dvrole_log_limit(const struct master_service *s);
 
 #endif

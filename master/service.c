@@ -32,6 +32,7 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/sig.h"
+#include "daemon/dvdaemon.h"
 #include "daemon/master_proto.h"
 #include "master.h"
 
@@ -40,6 +41,7 @@ struct master_child {
 	pid_t pid;
 	struct master_service *service;	/* NULL once the service was retired */
 	char *path;			/* for exit log lines */
+	char *name;			/* service name (dovecot role's log lines) */
 	unsigned gen;
 	int avail;
 	int served;			/* reported TAKEN at least once */
@@ -378,6 +380,8 @@ void master_service_free(struct master_service **sp)
 	xfree(s->signature);
 	xfree(s->listen_fds);
 	argv_deinit(&s->argv);
+	argv_deinit(&s->env);
+	argv_deinit(&s->unlink_paths);
 	xfree(s);
 	*sp = NULL;
 }
@@ -430,6 +434,10 @@ static void spawn(struct master *m, struct master_service *s)
 		sig_reset_for_exec();
 		snprintf(gen, sizeof(gen), "%s=%u", MASTER_GEN_ENV, s->gen);
 		argv_add(&m->env, gen);
+		for (size_t e = 0; e < s->env.n; e++)
+			argv_add(&m->env, s->env.v[e]);
+		if (s->vsz_limit > 0)
+			dvdaemon_limit_vsz(s->vsz_limit);
 		execve(s->path, s->argv.v, m->env.v);
 		msg_fatal("%s: exec %s: %m", s->name, s->path);
 	}
@@ -437,6 +445,7 @@ static void spawn(struct master *m, struct master_service *s)
 	c->pid = pid;
 	c->service = s;
 	c->path = xstrdup(s->path);
+	c->name = xstrdup(s->name);
 	c->gen = s->gen;
 	c->avail = 1;
 	c->next = m->children;
@@ -501,14 +510,31 @@ static struct master_child **find_child(struct master *m, pid_t pid)
 	return NULL;
 }
 
-/* limit_warning - Postfix's "reached its process limit" line */
-static void limit_warning(struct master_service *s)
+/* limit_warning - Postfix's "reached its process limit" line (or Dovecot's) */
+static void limit_warning(struct master *m, struct master_service *s)
 {
 	if (s->avail > 0 || s->maxproc <= 1 || s->total < s->maxproc || s->limit_warned)
 		return;
+	s->limit_warned = 1;
+	if (m->role == MASTER_ROLE_DOVECOT) {
+		dvrole_log_limit(s);
+		return;
+	}
 	msg_warn("service \"%s\" (%s) has reached its process limit \"%d\": "
 		 "new clients may experience noticeable delays", s->name, s->endpoint, s->maxproc);
-	s->limit_warned = 1;
+}
+
+/* ensure_min_avail - keep process_min_avail processes ready to accept */
+static void ensure_min_avail(struct master *m, struct master_service *s)
+{
+	while (!m->stopping && !s->throttled && s->status_fd[0] >= 0 && s->avail < s->min_avail
+	       && (s->maxproc == 0 || s->total < s->maxproc)) {
+		int before = s->total;
+
+		spawn(m, s);
+		if (s->total == before)
+			break;	/* fork failed */
+	}
 }
 
 /* on_status - status records from the children of one service */
@@ -533,10 +559,11 @@ static void on_status(int fd, unsigned ready, void *ctx)
 			c->avail = 0;
 			c->served = 1;
 			s->avail--;
-			limit_warning(s);
+			limit_warning(m, s);
 		} else if (st.avail == MASTER_STAT_TAKEN) {
 			c->served = 1;
 		}
+		ensure_min_avail(m, s);
 		update_listen(m, s);
 	}
 }
@@ -553,6 +580,7 @@ static void end_throttle(void *ctx)
 
 	t->s->throttle_timer = NULL;
 	t->s->throttled = 0;
+	ensure_min_avail(t->m, t->s);
 	update_listen(t->m, t->s);
 	xfree(t);
 }
@@ -561,19 +589,25 @@ static void end_throttle(void *ctx)
 static void throttle(struct master *m, struct master_service *s)
 {
 	struct throttle_ctx *t;
+	uint64_t ms = ((uint64_t)m->throttle_time * 1000) << s->throttle_level;
 
 	if (s->throttled)
 		return;
-	msg_warn("%s: bad command startup -- throttling", s->path);
+	if (m->role == MASTER_ROLE_DOVECOT) {
+		/* Dovecot: 2 secs, doubling while the service keeps failing, at most 60 */
+		if (ms > 60000)
+			ms = 60000;
+		dvrole_log_throttle(s, (unsigned)(ms / 1000));
+	} else {
+		msg_warn("%s: bad command startup -- throttling", s->path);
+	}
 	s->throttled = 1;
 	t = xcalloc(1, sizeof(*t));
 	t->m = m;
 	t->s = s;
-	/* service_throttle_time, doubling while the service keeps failing (at most 8x) */
-	s->throttle_timer = event_timer_add(m->loop,
-					    ((uint64_t)m->throttle_time * 1000) << s->throttle_level,
-					    end_throttle, t);
-	if (s->throttle_level < 3)
+	/* service_throttle_time, doubling while the service keeps failing (at most 8x; dovecot 32x) */
+	s->throttle_timer = event_timer_add(m->loop, ms, end_throttle, t);
+	if (s->throttle_level < (m->role == MASTER_ROLE_DOVECOT ? 5 : 3))
 		s->throttle_level++;
 	update_listen(m, s);
 }
@@ -594,6 +628,8 @@ void master_reap(struct master *m)
 		s = c->service;
 		if (m->stopping)
 			;	/* we killed it */
+		else if (m->role == MASTER_ROLE_DOVECOT)
+			dvrole_log_exit(c->name, pid, status);
 		else if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
 			msg_warn("process %s pid %ld exit status %d", c->path, (long)pid, WEXITSTATUS(status));
 		else if (WIFSIGNALED(status))
@@ -606,9 +642,11 @@ void master_reap(struct master *m)
 				s->limit_warned = 0;
 			if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0) && !c->served)
 				throttle(m, s);
+			ensure_min_avail(m, s);
 			update_listen(m, s);
 		}
 		xfree(c->path);
+		xfree(c->name);
 		xfree(c);
 	}
 }
@@ -713,6 +751,7 @@ static void end_generation(struct master *m, struct master_service *s)
 void master_service_start(struct master *m, struct master_service *s)
 {
 	new_generation(m, s);
+	ensure_min_avail(m, s);
 	update_listen(m, s);
 	if (s->wakeup > 0) {
 		struct wakeup_ctx *w = xcalloc(1, sizeof(*w));
@@ -732,7 +771,9 @@ void master_service_retire(struct master *m, struct master_service *s)
 	event_timer_remove(m->loop, &s->wakeup_timer);	/* its ctx is leaked: tiny, reload only */
 	if (s->throttle_timer != NULL)
 		event_timer_remove(m->loop, &s->throttle_timer);
-	if (s->type != MASTERCF_INET && s->endpoint != NULL) {
+	for (size_t i = 0; i < s->unlink_paths.n; i++)
+		unlink(s->unlink_paths.v[i]);
+	if (m->role == MASTER_ROLE_POSTFIX && s->type != MASTERCF_INET && s->endpoint != NULL) {
 		char *path = xasprintf("%s/%s", pfconf_get(m->cfg, "queue_directory"), s->endpoint);
 
 		unlink(path);
@@ -752,6 +793,12 @@ void master_service_renew(struct master *m, struct master_service *old, struct m
 	argv_deinit(&s->argv);
 	s->argv = old->argv;
 	argv_init(&old->argv);
+	argv_deinit(&s->env);
+	s->env = old->env;
+	argv_init(&old->env);
+	argv_deinit(&s->unlink_paths);
+	s->unlink_paths = old->unlink_paths;
+	argv_init(&old->unlink_paths);
 	for (int i = 0; i < s->nlisten; i++)
 		event_io_remove(m->loop, s->listen_fds[i]);
 	s->used = old->used;

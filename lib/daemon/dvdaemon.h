@@ -17,10 +17,17 @@
  * (only when running as root), runs ops->init and serves.
  *
  * Stand-alone (tests, debugging): `<program> -c <dovecot.conf> [-S]
- * [service args]` without PC_DV_LISTENERS creates the service's
- * listeners itself from its `service NAME { unix_listener ... }` blocks
- * (paths relative to base_dir, mode/user/group applied when root) and
- * runs in the foreground.
+ * [-s service] [-D] [service args]` without PC_DV_LISTENERS creates the
+ * service's listeners itself from its `service NAME { unix_listener ... }`
+ * blocks (paths relative to base_dir, mode/user/group applied when root;
+ * unix sockets are removed again on exit) and runs in the foreground.
+ * The skeleton takes -c FILE, -s NAME, -S, -D (verbose) and "--"; every
+ * other argument, in order, goes to d->args.
+ *
+ * Which service: $PC_DV_SERVICE (set by the master), else -s NAME, else
+ * the service whose `executable` is argv[0]'s basename (or prog) followed
+ * by exactly d->args ("auth -w" -> auth-worker), else the service named
+ * prog; d->svc is NULL when the configuration has none.
  *
  * Logging: Dovecot style (log.h), prefix "<service>: ", targets from
  * log_path (default "syslog"), info_log_path, log_timestamp and
@@ -88,5 +95,23 @@ int dvdaemon_main(int argc, char **argv, const char *prog, const struct dvdaemon
 void dvdaemon_client_done(struct dvdaemon *d);
 /* dvdaemon_exit - leave the event loop and exit(status) after cleanup */
 void dvdaemon_exit(struct dvdaemon *d, int status) __attribute__((noreturn));
+/*
+ * dvdaemon_setup_logging - Dovecot-style logging from dovecot.conf:
+ * log_path ("syslog" or a file), info_log_path, log_timestamp,
+ * syslog_facility; prefix "<prefix>: ", syslog ident "dovecot".  Also used
+ * by the master's dovecot role (prefix "master").
+ */
+void dvdaemon_setup_logging(const struct dconf *cfg, const char *prefix, int also_stderr);
+/*
+ * dvdaemon_apply_vsz_limit - RLIMIT_AS from the service's vsz_limit
+ * (0/unset: default_vsz_limit; the maximum value means unlimited).  The
+ * master applies it in the child before exec; stand-alone daemons apply
+ * it themselves.  A no-op in sanitizer builds (ASan needs the address space).
+ */
+void dvdaemon_apply_vsz_limit(const struct dconf *cfg, const struct dconf_sect *svc);
+/* dvdaemon_vsz_bytes - the limit in bytes (0 = none) */
+unsigned long long dvdaemon_vsz_bytes(const struct dconf *cfg, const struct dconf_sect *svc);
+/* dvdaemon_limit_vsz - setrlimit(RLIMIT_AS) (no-op for 0 and in sanitizer builds) */
+void dvdaemon_limit_vsz(unsigned long long bytes);
 
 #endif

@@ -43,7 +43,12 @@ int dvlisten_open(const struct dv_listen_spec *spec, struct dv_listener **ls, in
 		  const char **error_r);
 /* dvlisten_describe - the PC_DV_LISTENERS line for one opened listener (malloc'ed) */
 char *dvlisten_describe(const struct dv_listener *l);
-/* dvlisten_parse - parse one PC_DV_LISTENERS line into l (fd not set); -1 if malformed */
+/* dvlisten_parse - parse one PC_DV_LISTENERS line into l (fd set to -1); -1 if malformed */
 int dvlisten_parse(const char *line, struct dv_listener *l);
+/*
+ * dvlisten_listeners_free - free the strings of n listeners (descriptors
+ * are not closed); free_array also frees ls itself.
+ */
+void dvlisten_listeners_free(struct dv_listener *ls, int n, int free_array);
 
 #endif
