@@ -1,7 +1,7 @@
 /*
  * b64.c - base64 encode/decode (see b64.h).
  */
-#include "auth/b64.h"
+#include "b64.h"
 
 static const char b64_alphabet[] =
 	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

@@ -6,7 +6,7 @@
  */
 #include <string.h>
 
-#include "auth/cache.h"
+#include "cache.h"
 #include "core/hash.h"
 #include "core/mem.h"
 

@@ -3,7 +3,7 @@
  */
 #include <strings.h>
 
-#include "auth/mech.h"
+#include "mech.h"
 #include "core/buf.h"
 
 static const struct mech *const mech_all[] = {

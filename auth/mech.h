@@ -18,7 +18,7 @@
 
 #include <stddef.h>
 
-#include "auth/db.h"
+#include "db.h"
 
 struct auth_request;
 

@@ -6,7 +6,7 @@
  */
 #include <string.h>
 
-#include "auth/mech.h"
+#include "mech.h"
 
 static void anon_input(struct auth_request *req, const unsigned char *data, size_t len)
 {

@@ -16,7 +16,7 @@
 #include <strings.h>
 #include <time.h>
 
-#include "auth/mech.h"
+#include "mech.h"
 #include "core/mem.h"
 
 struct cram_state {

@@ -8,7 +8,7 @@
  */
 #include <string.h>
 
-#include "auth/mech.h"
+#include "mech.h"
 
 static void external_looked_up(struct auth_request *req, enum db_result result)
 {

@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "auth/mech.h"
+#include "mech.h"
 
 /* the state lives in the ctx pointer itself */
 #define LOGIN_WANT_USER ((void *)0)

@@ -7,7 +7,7 @@
  */
 #include <string.h>
 
-#include "auth/mech.h"
+#include "mech.h"
 
 /* plain_verified - the passdb chain's answer */
 static void plain_verified(struct auth_request *req, enum db_result result)

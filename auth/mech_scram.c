@@ -17,8 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "auth/b64.h"
-#include "auth/mech.h"
+#include "b64.h"
+#include "mech.h"
 #include "core/buf.h"
 #include "core/mem.h"
 

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "auth/proto.h"
+#include "proto.h"
 
 int proto_split(char *line, char **fields, int max)
 {
@@ -59,7 +59,7 @@ void proto_escape(struct buf *out, const char *s)
 	}
 }
 
-int proto_parse_id(const char *s, unsigned *id_r)
+int proto_parse_uint(const char *s, unsigned *value_r)
 {
 	unsigned long long v = 0;
 
@@ -72,9 +72,14 @@ int proto_parse_id(const char *s, unsigned *id_r)
 		if (v > UINT_MAX)
 			return -1;
 	}
-	if (v == 0)
+	*value_r = (unsigned)v;
+	return 0;
+}
+
+int proto_parse_id(const char *s, unsigned *id_r)
+{
+	if (proto_parse_uint(s, id_r) < 0 || *id_r == 0)
 		return -1;
-	*id_r = (unsigned)v;
 	return 0;
 }
 

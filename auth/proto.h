@@ -31,6 +31,9 @@ void proto_escape(struct buf *out, const char *s);
 /* proto_parse_id - strictly decimal, 1..UINT32_MAX: 0 ok, -1 otherwise */
 int proto_parse_id(const char *s, unsigned *id_r);
 
+/* proto_parse_uint - strictly decimal 0..UINT32_MAX: 0 ok, -1 otherwise */
+int proto_parse_uint(const char *s, unsigned *value_r);
+
 /* the request parameters clients send (AUTH) and masters send (USER/PASS) */
 struct proto_params {
 	const char *service;

@@ -8,8 +8,8 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "auth/mech.h"
-#include "auth/settings.h"
+#include "mech.h"
+#include "settings.h"
 #include "config/dconf.h"
 #include "core/mem.h"
 

@@ -9,7 +9,7 @@
 
 #include <stddef.h>
 
-#include "auth/db.h"
+#include "db.h"
 #include "core/argv.h"
 
 struct dconf;
