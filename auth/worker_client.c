@@ -33,6 +33,7 @@ struct wreq {
 struct wconn {
 	int fd;
 	int version_seen;
+	int closing;			/* the worker said BYE: close after the current reply */
 	struct buf in, out;
 	struct wreq *cur;
 	struct event_timer *idle;
@@ -71,6 +72,8 @@ static void wreq_finish(struct wreq *r, const struct db_reply *reply)
 {
 	event_timer_remove(wc.loop, &r->timer);
 	r->cb(reply, r->ctx);
+	if (r->line != NULL)
+		memset(r->line, 0, strlen(r->line));	/* it may carry a password */
 	xfree(r->line);
 	xfree(r->what);
 	xfree(r);
@@ -157,7 +160,7 @@ static int parse_reply(char **w, size_t n, struct db_reply *reply)
 	return 0;
 }
 
-/* wconn_line - one line from the worker; -1 closes the connection */
+/* wconn_line - one line from the worker: 0 ok, -1 protocol error, 1 reply done after BYE (close) */
 static int wconn_line(struct wconn *c, char *line)
 {
 	char *w[256];
@@ -172,6 +175,10 @@ static int wconn_line(struct wconn *c, char *line)
 		c->version_seen = 1;
 		return 0;
 	}
+	if (strcmp(w[0], "BYE") == 0) {
+		c->closing = 1;
+		return 0;
+	}
 	if (r == NULL || strtoul(w[0], NULL, 10) != r->id)
 		return -1;
 	db_reply_init(&reply, DB_INTERNAL);
@@ -182,6 +189,8 @@ static int wconn_line(struct wconn *c, char *line)
 	c->cur = NULL;
 	wreq_finish(r, &reply);
 	db_reply_deinit(&reply);
+	if (c->closing)
+		return 1;
 	c->idle = event_timer_add(wc.loop, AUTH_WORKER_IDLE_MS, wconn_idle_timeout, c);
 	return 0;
 }
@@ -236,6 +245,10 @@ static int wconn_read(struct wconn *c)
 			wconn_close(c, "protocol error");
 			return 0;
 		}
+		if (ret > 0) {
+			wconn_close(c, "worker restarting");
+			return 0;
+		}
 	}
 	return 1;
 }
@@ -246,10 +259,13 @@ static void wconn_io(int fd, unsigned ready, void *ctx)
 	struct wconn *c = ctx;
 
 	(void)fd;
-	if ((ready & (EVENT_READ | EVENT_ERROR)) != 0 && !wconn_read(c))
+	if ((ready & (EVENT_READ | EVENT_ERROR)) != 0 && !wconn_read(c)) {
+		wc_dispatch();		/* c is gone: queued requests may need a new connection */
 		return;
+	}
 	if ((ready & EVENT_WRITE) != 0 && wconn_flush(c) < 0) {
 		wconn_close(c, "write() to worker failed");
+		wc_dispatch();
 		return;
 	}
 	event_io_set(wc.loop, c->fd, EVENT_READ | (buf_len(&c->out) > 0 ? EVENT_WRITE : 0),
@@ -308,7 +324,7 @@ static void wc_dispatch(void)
 
 	while ((r = wc.head) != NULL) {
 		for (c = wc.conns; c != NULL; c = c->next)
-			if (c->cur == NULL)
+			if (c->cur == NULL && !c->closing)
 				break;
 		if (c == NULL && wc.nconns < wc.max_conns)
 			c = wconn_open();

@@ -146,6 +146,8 @@ static int run_request(char *line, struct buf *out)
 	} else {
 		reply.error = "auth-worker: unknown command for this driver";
 	}
+	if (exit_after_reply)
+		buf_append_str(out, "BYE\n");	/* before the reply: the client must not reuse us */
 	format_reply(out, w[0], &reply);
 	db_reply_deinit(&reply);
 	argv_deinit(&keep);
@@ -203,7 +205,7 @@ static int ws_lines(struct wsconn *c)
 		memset(line, 0, len);
 		xfree(line);
 		if (ret < 0) {
-			msg_error("auth-worker: malformed request from the auth process");
+			msg_error("malformed request from the auth process");
 			return -1;
 		}
 	}
@@ -224,7 +226,7 @@ static void ws_io(int fd, unsigned ready, void *ctx)
 			return;
 		}
 		if (r > 0 && buf_append(&c->in, tmp, (size_t)r) < 0) {
-			msg_error("auth-worker: request line too long (more than %d bytes)",
+			msg_error("request line too long (more than %d bytes)",
 				  AUTH_WORKER_LINE_MAX);
 			ws_close(c);
 			return;

@@ -92,6 +92,8 @@ def main():
             out.append(row("global", k, v))
     out.append("\t{ NULL, NULL, 0, NULL }\n};\n")
 
+    # sections.conf must give passdb/userdb a driver; the real default is empty
+    kv = [(k, "" if k in ("passdb/0/driver", "userdb/0/driver") else v) for k, v in kv]
     for name, path, namekey in SECTS:
         out.append("static const struct dconf_def defs_%s[] = {" % name)
         pre = path + "/"

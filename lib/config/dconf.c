@@ -255,7 +255,7 @@ static char *expand_refs(const struct dconf *cfg, const char *v, int depth)
 		if (*p == ' ')
 			buf_append_c(&b, *p++);
 	}
-	return buf_steal(&b);
+	return dconf_buf_take(&b);
 }
 
 /* kv_value - effective value: file content, else expanded value or default */

@@ -47,6 +47,7 @@ const char *dconf_default_path(void);
 
 /* dconf_load flags */
 #define DCONF_FLAG_NO_FILE_VALUES (1u << 0)	/* do not read <path values (doveconf -n) */
+#define DCONF_FLAG_NO_CHECKS	(1u << 1)	/* skip dconf_check (doveconf runs it after printing) */
 
 /*
  * dconf_load - read path (NULL: $DOVECOT_CONFIG if set, else
@@ -57,10 +58,18 @@ int dconf_load(struct dconf **cfg_r, const char *path, unsigned flags, const cha
 /* dconf_load_text - the same from memory (tests, fuzzing); includes are relative to dir */
 int dconf_load_text(struct dconf **cfg_r, const char *name, const char *dir, const char *text,
 		    size_t len, unsigned flags, const char **error_r);
+/*
+ * dconf_check - the checks Dovecot makes after parsing (passdb/userdb
+ * without driver, service without name, protocols without a service,
+ * namespace separator longer than one character).  dconf_load runs it
+ * unless DCONF_FLAG_NO_CHECKS.  -1 with *error_r "Error in configuration
+ * file F: msg" and *detail_r (may be NULL) "msg".
+ */
+int dconf_check(const struct dconf *cfg, const char **error_r, const char **detail_r);
 /* dconf_create_default - the built-in defaults only (doveconf -d) */
 struct dconf *dconf_create_default(void);
 void dconf_free(struct dconf **cfgp);
-/* dconf_path - the top file that was read ("" for defaults/text) */
+/* dconf_path - the top file that was read (dconf_load_text: dir/name; "" for defaults) */
 const char *dconf_path(const struct dconf *cfg);
 
 /* ---- global settings ---- */

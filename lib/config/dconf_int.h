@@ -16,6 +16,7 @@
 
 #include "config/dconf.h"
 #include "config/dconf_table.h"
+#include "core/buf.h"
 
 #define DCONF_MAX_LINE (64 * 1024)		/* logical line, continuations joined */
 #define DCONF_MAX_FILE (16 * 1024 * 1024)	/* one config file or <file value */
@@ -103,5 +104,14 @@ int dconf_parse_net(const char *text, int *family_r, unsigned char addr_r[16], u
 const char *dconf_kv_value(const struct dconf *cfg, struct dconf_kv *kv);
 /* dconf_keep - remember a string for the config's lifetime and return it */
 const char *dconf_keep(const struct dconf *cfg, char *s);
+
+/* dconf_buf_take - b's content as a malloc()ed string; b is released */
+static inline char *dconf_buf_take(struct buf *b)
+{
+	char *s = buf_steal(b);
+
+	buf_deinit(b);
+	return s;
+}
 
 #endif

@@ -87,7 +87,7 @@ static int read_file(const char *path, size_t max, char **text_r, size_t *len_r)
 	}
 	close(fd);
 	*len_r = b.len;
-	*text_r = buf_steal(&b);
+	*text_r = dconf_buf_take(&b);
 	return 0;
 }
 
@@ -174,7 +174,7 @@ static int unquote(const char *s, char **out_r)
 			break;	/* quote inside: keep what we have (as Dovecot) */
 		buf_append_c(&b, s[i]);
 	}
-	*out_r = buf_steal(&b);
+	*out_r = dconf_buf_take(&b);
 	return 1;
 }
 
@@ -257,7 +257,7 @@ static char *expand_self(const struct pstate *ps, const char *key, const char *v
 		if (*v == ' ')
 			buf_append_c(&b, *v++);
 	}
-	return buf_steal(&b);
+	return dconf_buf_take(&b);
 }
 
 /* warn_filter_override - a global set after a filter that set it too */
@@ -268,7 +268,7 @@ static void warn_filter_override(struct pstate *ps, const struct dconf_sect *s, 
 		struct dconf_kv *kv = dconf_kv_find(f, key);
 
 		if (kv != NULL && kv->val != NULL) {
-			const char *w = f->where;
+			const char *w = kv->where;
 			const char *colon = strrchr(w, ':');
 			char *wf = xstrndup(w, colon != NULL ? (size_t)(colon - w) : strlen(w));
 			const char *wl = colon != NULL ? colon + 1 : "0";
@@ -465,7 +465,8 @@ static int filter_nesting_ok(struct pstate *ps, const struct dconf_sect *parent,
 			return perr(ps, "remote { local { .. } } not allowed (use local { remote { .. "
 				    "} } instead)");
 		if (p->filter == DCONF_F_LOCAL_NAME && kind != DCONF_F_PROTOCOL)
-			return perr(ps, "local_name { %s { .. } } not allowed", s->type);
+			return perr(ps, "local_name { %s { .. } } not allowed (use %s { local_name { .. "
+				    "} } instead)", s->type, s->type);
 		if (p->filter == kind && (kind == DCONF_F_LOCAL || kind == DCONF_F_REMOTE) &&
 		    !net_inside(p, s))
 			return perr(ps, "%s net1 { %s net2 { .. } } requires net2 to be inside net1",
@@ -685,7 +686,7 @@ static int logical_line(struct pstate *ps, char *line)
 	key = xstrndup(p, (size_t)(key_end - p));
 	rest = skip_ws(key_end);
 	if (*rest == '=')
-		ret = key[0] == '\0' ? perr(ps, "Missing setting name") :
+		ret = key[0] == '\0' ? perr(ps, "Missing key name ('=' at the beginning of line)") :
 			set_value(ps, key, skip_ws(rest + 1));
 	else
 		ret = section_line(ps, key, rest);
@@ -821,20 +822,49 @@ static int check_protocols(const struct dconf *cfg)
 	return ret;
 }
 
-/* finish - end of input: open sections and semantic checks */
+/* check_namespaces - a hierarchy separator is one character */
+static int check_namespaces(const struct dconf_sect *root)
+{
+	const struct dconf_sect *s = NULL;
+
+	while ((s = dconf_sect_next(root, "namespace", s)) != NULL) {
+		if (strlen(dconf_sect_get(s, "separator")) > 1) {
+			snprintf(checkbuf, sizeof(checkbuf), "Namespace '%.900s': Hierarchy separator "
+				 "must be only one character long", dconf_sect_get(s, "prefix"));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int dconf_check(const struct dconf *cfg, const char **error_r, const char **detail_r)
+{
+	if (check_dbs(cfg->root) < 0 || check_services(cfg->root) < 0 ||
+	    check_protocols(cfg) < 0 || check_namespaces(cfg->root) < 0) {
+		snprintf(errbuf, sizeof(errbuf), "Error in configuration file %.900s: %s",
+			 cfg->path, checkbuf);
+		*error_r = errbuf;
+		if (detail_r != NULL)
+			*detail_r = checkbuf;
+		return -1;
+	}
+	return 0;
+}
+
+/* finish - end of input: open sections and (unless told not to) semantic checks */
 static int finish(struct pstate *ps, const char *top)
 {
+	const char *error;
+
 	if (ps->depth > 0) {
 		snprintf(errbuf, sizeof(errbuf), "Error in configuration file %s: Missing '}' "
 			 "(section started at %s)", top, ps->stack[ps->depth].where);
 		return -1;
 	}
-	if (check_dbs(ps->cfg->root) < 0 || check_services(ps->cfg->root) < 0 ||
-	    check_protocols(ps->cfg) < 0) {
-		snprintf(errbuf, sizeof(errbuf), "Error in configuration file %.900s: %s", top,
-			 checkbuf);
+	xfree(ps->cfg->path);
+	ps->cfg->path = xstrdup(top);
+	if (!(ps->flags & DCONF_FLAG_NO_CHECKS) && dconf_check(ps->cfg, &error, NULL) < 0)
 		return -1;
-	}
 	return 0;
 }
 
@@ -876,10 +906,6 @@ int dconf_load_text(struct dconf **cfg_r, const char *name, const char *dir, con
 	fake = dir != NULL && dir[0] != '\0' && strchr(name, '/') == NULL ?
 		xasprintf("%s/%s", dir, name) : xstrdup(name);
 	ret = load_common(cfg_r, fake, dir, text, len, flags, error_r);
-	if (ret == 0) {
-		xfree((*cfg_r)->path);
-		(*cfg_r)->path = xstrdup("");
-	}
 	xfree(fake);
 	return ret;
 }

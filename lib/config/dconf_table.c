@@ -397,7 +397,7 @@ static const struct dconf_def defs_inet_listener[] = {
 };
 static const struct dconf_def defs_passdb[] = {
 	{ "name", "", DCONF_T_STR, NULL },
-	{ "driver", "x", DCONF_T_STR, NULL },
+	{ "driver", "", DCONF_T_STR, NULL },
 	{ "args", "", DCONF_T_STR, NULL },
 	{ "default_fields", "", DCONF_T_STR, NULL },
 	{ "override_fields", "", DCONF_T_STR, NULL },
@@ -415,7 +415,7 @@ static const struct dconf_def defs_passdb[] = {
 };
 static const struct dconf_def defs_userdb[] = {
 	{ "name", "", DCONF_T_STR, NULL },
-	{ "driver", "y", DCONF_T_STR, NULL },
+	{ "driver", "", DCONF_T_STR, NULL },
 	{ "args", "", DCONF_T_STR, NULL },
 	{ "default_fields", "", DCONF_T_STR, NULL },
 	{ "override_fields", "", DCONF_T_STR, NULL },
