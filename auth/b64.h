@@ -4,8 +4,8 @@
  *
  * Decoding follows Dovecot's strict mode: padding is required (the input,
  * whitespace removed, must be a multiple of 4), '=' only at the end,
- * spaces, tabs, CR and LF are skipped.  The empty string decodes to zero
- * bytes.  Output goes to a struct buf (binary safe); on error the buffer
+ * spaces, tabs, CR and LF are skipped.  The empty string and a lone "="
+ * (what Postfix sends for an empty initial response) decode to zero bytes.  Output goes to a struct buf (binary safe); on error the buffer
  * content is unspecified.
  */
 #ifndef PC_AUTH_B64_H

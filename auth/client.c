@@ -68,7 +68,8 @@ static void client_reply(struct auth_request *req, const char *line, int final, 
 {
 	struct client_conn *cc = ctx;
 
-	conn_send(cc->conn, line);
+	if (line != NULL)
+		conn_send(cc->conn, line);
 	if (final)
 		req_forget(cc, auth_request_id(req));
 }

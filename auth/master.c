@@ -71,7 +71,8 @@ static void master_reply(struct auth_request *req, const char *line, int final, 
 {
 	struct master_conn *mc = ctx;
 
-	conn_send(mc->conn, line);
+	if (line != NULL)
+		conn_send(mc->conn, line);
 	if (final)
 		req_forget(mc, auth_request_id(req));
 }

@@ -470,23 +470,26 @@ void auth_request_set_anonymous(struct auth_request *req, const char *trace)
 	req->anonymous = 1;
 }
 
-/* request_timeout - the client never finished the exchange */
+/*
+ * request_timeout - the client never finished the exchange: Dovecot logs
+ * it and forgets the request without a reply (a later CONT for the id gets
+ * "Authentication request timed out").
+ */
 static void request_timeout(void *ctx)
 {
 	struct auth_request *r = ctx;
 	char name[64];
+	struct buf b;
 
 	r->timer = NULL;
-	if (auth_global->set.verbose || 1) {
-		struct buf b;
-
+	if (auth_global->set.verbose) {
 		buf_init(&b, 0);
 		log_prefix(&b, r, mech_log_name(r, name, sizeof(name)));
 		msg_info("%sRequest timed out waiting for client to continue authentication (%u secs)",
 			 b.data, auth_global->request_timeout_ms / 1000);
 		buf_deinit(&b);
 	}
-	send_fail(r, DB_NOTFOUND, "Authentication request timed out", 0);
+	send_reply(r, NULL, 1);
 	request_maybe_free(r);
 }
 
@@ -823,9 +826,16 @@ static int passdb_from_cache(struct auth_request *r)
 			rep.password = NULL;
 			xfree(h);
 		} else {
+			const struct auth_passdb *p = &auth_global->set.passdbs[r->idx];
+			const char *error;
+
 			rep.password++;	/* 'P' */
 			if (*rep.password == '\0')
 				rep.password = NULL;
+			if (r->chain == CHAIN_VERIFY && rep.password != NULL &&
+			    pwscheme_verify(r->password, rep.password, p->db.default_scheme != NULL
+					    ? p->db.default_scheme : "PLAIN", r->user, &error) != PW_OK)
+				rep.result = DB_MISMATCH;
 		}
 	}
 	if (rep.result != DB_MISMATCH) {

@@ -43,6 +43,7 @@ struct auth {
 /*
  * auth_reply_fn - a reply line for the owner (no LF).  final: the request
  * is finished (OK/FAIL/USER/NOTFOUND/PASS/...); the owner forgets its id.
+ * line is NULL for a request dropped without a reply (timeout).
  */
 typedef void auth_reply_fn(struct auth_request *req, const char *line, int final, void *ctx);
 
