@@ -281,7 +281,7 @@ static int read_all(const char *path, struct stat *st, char **data_r, size_t *le
 {
 	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	size_t got = 0;
-	ssize_t r;
+	ssize_t r = 0;
 	char *data;
 
 	if (fd < 0) {

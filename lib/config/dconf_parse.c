@@ -902,6 +902,11 @@ int dconf_load_text(struct dconf **cfg_r, const char *name, const char *dir, con
 	char *fake;
 	int ret;
 
+	if (len > DCONF_MAX_FILE) {
+		snprintf(errbuf, sizeof(errbuf), "Configuration file %.400s is too large", name);
+		*error_r = errbuf;
+		return -1;
+	}
 	/* includes are relative to dir: name the text as a file inside it */
 	fake = dir != NULL && dir[0] != '\0' && strchr(name, '/') == NULL ?
 		xasprintf("%s/%s", dir, name) : xstrdup(name);

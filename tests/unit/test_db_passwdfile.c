@@ -407,6 +407,25 @@ static void test_iterate(void)
 	xfree(p);
 }
 
+static void test_empty_and_crlf(void)
+{
+	char *p;
+
+	mkdir_tmp();
+	p = path_in("empty");
+	write_file(p, "");
+	open_pass(p);
+	pass_lookup("alice");
+	T_INTEQ(got.result, DB_NOTFOUND);
+	write_file(p, "crlf:{PLAIN}pw:1000:1000\r\nlast:{PLAIN}nolf");	/* CR LF, no final LF */
+	pass_lookup("crlf");
+	T_STREQ(got.password, "{PLAIN}pw");
+	pass_lookup("last");
+	T_STREQ(got.password, "{PLAIN}nolf");
+	pdb.driver->deinit(&pdb);
+	xfree(p);
+}
+
 static void test_bad_args(void)
 {
 	const char *error = NULL;
@@ -429,6 +448,7 @@ int main(void)
 		TEST(test_unreadable),
 		TEST(test_reload),
 		TEST(test_iterate),
+		TEST(test_empty_and_crlf),
 		TEST(test_bad_args),
 	};
 
