@@ -36,6 +36,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -226,38 +227,6 @@ static void report_missing(struct master *m, const struct dconf_sect *sect, cons
 		 dconf_sect_name(sect), path, strerror(errno));
 }
 
-/* signature - everything that defines a service; reload keeps listeners when equal */
-static char *signature(const struct dconf *cfg, const struct dconf_sect *sect)
-{
-	static const char *const keys[] = { "executable", "user", "group", "extra_groups", "chroot",
-		"process_limit", "process_min_avail", "client_limit", "service_count", "vsz_limit",
-		"protocol", "type" };
-	struct dv_listen_spec *specs;
-	const char *error, *v;
-	struct buf b;
-	int n = dvlisten_collect(cfg, sect, &specs, &error);
-
-	buf_init(&b, 0);
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-		buf_printf(&b, "%s\x1f", (v = dconf_sect_get(sect, keys[i])) != NULL ? v : "");
-	for (int i = 0; i < n; i++)
-		buf_printf(&b, "\x1e%d\x1f%s\x1f%s\x1f%d\x1f%o\x1f%s\x1f%s\x1f%d%d%d", (int)specs[i].kind,
-			   specs[i].path, specs[i].addresses ? specs[i].addresses : "", specs[i].port,
-			   specs[i].mode, specs[i].user ? specs[i].user : "",
-			   specs[i].group ? specs[i].group : "", specs[i].ssl, specs[i].haproxy,
-			   specs[i].reuse_port);
-	if (n > 0)
-		dvlisten_free(specs, n);
-	buf_printf(&b, "\x1e%s\x1e%lld", dconf_get(cfg, "base_dir"),
-		   (long long)dconf_get_uint(cfg, "default_process_limit"));
-	{
-		char *s = buf_steal(&b);
-
-		buf_deinit(&b);
-		return s;
-	}
-}
-
 /* exec_path - executable's first word in the daemon directory (or absolute) */
 static char *exec_path(const struct argv *words)
 {
@@ -293,7 +262,6 @@ static struct master_service *service_from_sect(struct master *m, const struct d
 	s->endpoint = xstrdup(dconf_sect_name(sect));
 	s->path = path;
 	s->type = MASTERCF_UNIX;
-	s->signature = signature(m->dcfg, sect);
 	s->maxproc = (int)sect_int(sect, "process_limit");
 	if (s->maxproc == 0)
 		s->maxproc = (int)dconf_get_uint(m->dcfg, "default_process_limit");
@@ -304,7 +272,6 @@ static struct master_service *service_from_sect(struct master *m, const struct d
 	s->status_fd[0] = s->status_fd[1] = s->watch_fd[0] = s->watch_fd[1] = -1;
 	argv_init(&s->argv);
 	argv_init(&s->env);
-	argv_init(&s->unlink_paths);
 	argv_add(&s->argv, path);
 	for (size_t i = 1; i < words->n; i++)
 		argv_add(&s->argv, words->v[i]);
@@ -330,40 +297,182 @@ static struct master_service *services_create(struct master *m)
 	return list;
 }
 
-/* service_open - the service's listeners, and PC_DV_LISTENERS describing them */
-static int service_open(struct master *m, struct master_service *s, const char **error_r)
+/* ---- listeners: kept across reloads while their settings stay the same ---- */
+
+struct dv_open {
+	struct dv_open *next;
+	char *key;			/* every setting of the listener */
+	struct dv_listener *ls;		/* its descriptors (one per address for inet) */
+	int nls;
+	int claimed;			/* wanted by the configuration being applied */
+};
+
+static struct dv_open *opened;
+static struct argv env_lines;
+static int starting;		/* errors also go to the terminal */	/* PC_DV_LISTENERS lines of the service being attached */
+
+/* spec_key - identity of a listener spec */
+static char *spec_key(const struct dv_listen_spec *sp)
 {
-	const struct dconf_sect *sect = dconf_sect_find(dconf_root(m->dcfg), "service", s->name);
-	struct dv_listen_spec *specs;
-	struct dv_listener *ls = NULL;
-	int n = dvlisten_collect(m->dcfg, sect, &specs, error_r), nls = 0, ret = 0;
-	struct buf b;
+	return xasprintf("%d\x1f%s\x1f%s\x1f%d\x1f%o\x1f%s\x1f%s\x1f%d%d%d", (int)sp->kind, sp->path,
+			 sp->addresses ? sp->addresses : "", sp->port, sp->mode, sp->user ? sp->user : "",
+			 sp->group ? sp->group : "", sp->ssl, sp->haproxy, sp->reuse_port);
+}
 
-	if (n < 0)
-		return -1;
-	for (int i = 0; i < n && ret == 0; i++)
-		ret = dvlisten_open(&specs[i], &ls, &nls, error_r);
-	dvlisten_free(specs, n);
-	buf_init(&b, 0);
-	for (int i = 0; i < nls; i++) {
-		char *d = dvlisten_describe(&ls[i]);
+/* open_close - close one entry's descriptors, remove its socket/fifo paths */
+static void open_close(struct dv_open *o)
+{
+	for (int i = 0; i < o->nls; i++) {
+		close(o->ls[i].fd);
+		if (o->ls[i].kind != DV_LISTEN_INET)
+			unlink(o->ls[i].path);
+	}
+	dvlisten_listeners_free(o->ls, o->nls, 1);
+	xfree(o->key);
+	xfree(o);
+}
 
-		if (ret < 0) {
-			close(ls[i].fd);
-		} else {
-			buf_printf(&b, "%s%s", i > 0 ? "\n" : "", d);
-			s->listen_fds = xreallocarray(s->listen_fds, (size_t)s->nlisten + 1, sizeof(int));
-			s->listen_fds[s->nlisten++] = ls[i].fd;
-			if (ls[i].kind != DV_LISTEN_INET)
-				argv_add(&s->unlink_paths, ls[i].path);
+/* claim_spec - an already open listener with this key, or NULL */
+static struct dv_open *claim_spec(const char *key)
+{
+	for (struct dv_open *o = opened; o != NULL; o = o->next)
+		if (!o->claimed && strcmp(o->key, key) == 0) {
+			o->claimed = 1;
+			return o;
 		}
+	return NULL;
+}
+
+/* for_each_spec - the listener specs of every service in list */
+static int for_each_spec(struct master *m, struct master_service *list,
+			 int (*fn)(struct master *m, struct master_service *s, const struct dv_listen_spec *sp,
+				   const char **error_r), const char **error_r)
+{
+	for (struct master_service *s = list; s != NULL; s = s->next) {
+		const struct dconf_sect *sect = dconf_sect_find(dconf_root(m->dcfg), "service", s->name);
+		struct dv_listen_spec *specs;
+		int n = dvlisten_collect(m->dcfg, sect, &specs, error_r), ret = 0;
+
+		if (n < 0)
+			return -1;
+		for (int i = 0; i < n && ret == 0; i++)
+			ret = fn(m, s, &specs[i], error_r);
+		dvlisten_free(specs, n);
+		if (ret < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* mark_kept - pass 1: listeners the new configuration has unchanged */
+static int mark_kept(struct master *m, struct master_service *s, const struct dv_listen_spec *sp,
+		     const char **error_r)
+{
+	char *key = spec_key(sp);
+
+	claim_spec(key);
+	xfree(key);
+	return 0;
+}
+
+/* attach_spec - pass 2: give s descriptors (dup'ed) for one spec, opening it if new */
+static int attach_spec(struct master *m, struct master_service *s, const struct dv_listen_spec *sp,
+		       const char **error_r)
+{
+	char *key = spec_key(sp);
+	struct dv_open *o = NULL;
+
+	for (struct dv_open *p = opened; p != NULL && o == NULL; p = p->next)
+		if (p->claimed == 1 && strcmp(p->key, key) == 0)
+			o = p;
+	if (o == NULL) {
+		o = xcalloc(1, sizeof(*o));
+		if (dvlisten_open(sp, &o->ls, &o->nls, error_r) < 0) {
+			msg_error("service(%s): %s", s->name, *error_r);
+			if (starting)
+				fprintf(stderr, "Error: service(%s): %s\n", s->name, *error_r);
+			xfree(o->ls);
+			xfree(o);
+			xfree(key);
+			return -1;
+		}
+		o->key = key;
+		o->next = opened;
+		opened = o;
+	} else {
+		xfree(key);
+	}
+	o->claimed = 2;	/* in use by this configuration (one service per spec) */
+	for (int i = 0; i < o->nls; i++) {
+		int fd = fcntl(o->ls[i].fd, F_DUPFD_CLOEXEC, 3);
+		char *d = dvlisten_describe(&o->ls[i]);
+
+		if (fd < 0)
+			msg_fatal("dup: %m");
+		s->listen_fds = xreallocarray(s->listen_fds, (size_t)s->nlisten + 1, sizeof(int));
+		s->listen_fds[s->nlisten++] = fd;
+		argv_add(&env_lines, d);
 		xfree(d);
 	}
-	dvlisten_listeners_free(ls, nls, 1);
-	if (ret == 0)
-		argv_add_printf(&s->env, "PC_DV_LISTENERS=%s", buf_cstr(&b) != NULL ? buf_cstr(&b) : "");
-	buf_deinit(&b);
-	return ret;
+	return 0;
+}
+
+/* close_unclaimed - listeners the configuration no longer has */
+static void close_unclaimed(int keep_claimed)
+{
+	struct dv_open **op = &opened;
+
+	while (*op != NULL) {
+		struct dv_open *o = *op;
+
+		if (keep_claimed && o->claimed) {
+			o->claimed = keep_claimed == 2 ? 0 : o->claimed;
+			op = &o->next;
+			continue;
+		}
+		*op = o->next;
+		open_close(o);
+	}
+}
+
+/* set_listener_env - PC_DV_LISTENERS from the lines attach_spec collected */
+static void set_listener_env(struct master_service *s)
+{
+	char *joined = argv_join(&env_lines, "\n");
+
+	argv_add_printf(&s->env, "PC_DV_LISTENERS=%s", joined);
+	xfree(joined);
+	argv_truncate(&env_lines, 0);
+}
+
+/* attach_all - listeners for every service of list; services that fail are dropped */
+static int attach_all(struct master *m, struct master_service **list)
+{
+	struct master_service **sp = list;
+	const char *error;
+	int failed = 0;
+
+	for_each_spec(m, *list, mark_kept, &error);
+	close_unclaimed(1);	/* gone or changed: closed first, so their ports/paths are free */
+	while (*sp != NULL) {
+		struct master_service *s = *sp, *next = s->next;
+
+		s->next = NULL;
+		argv_truncate(&env_lines, 0);
+		if (for_each_spec(m, s, attach_spec, &error) < 0) {
+			failed = 1;
+			*sp = next;
+			for (int i = 0; i < s->nlisten; i++)
+				close(s->listen_fds[i]);
+			master_service_free(&s);
+			continue;
+		}
+		s->next = next;
+		set_listener_env(s);
+		sp = &s->next;
+	}
+	close_unclaimed(2);	/* specs opened but left unused by failed services; reset marks */
+	return failed ? -1 : 0;
 }
 
 /* build_env - import_environment, sanitizer options, DOVECOT_CONFIG */
@@ -424,56 +533,23 @@ static void setup_logging(struct master *m)
 /* open_all - every service's listeners before any process starts */
 static void open_all(struct master *m)
 {
-	struct master_service *s;
-	const char *error;
-
-	for (s = m->services; s != NULL; s = s->next)
-		if (service_open(m, s, &error) < 0) {
-			msg_error("service(%s): %s", s->name, error);
-			fprintf(stderr, "Error: service(%s): %s\n", s->name, error);
-			start_fatal("Failed to start listeners");
-		}
+	starting = 1;
+	if (attach_all(m, &m->services) < 0)
+		start_fatal("Failed to start listeners");
+	starting = 0;
 }
 
-/* find_service - by name */
-static struct master_service *find_service(struct master_service *list, const char *name)
-{
-	for (; list != NULL; list = list->next)
-		if (strcmp(list->name, name) == 0)
-			return list;
-	return NULL;
-}
-
-/* reload_services - the new configuration's services; unchanged ones keep their listeners */
+/* reload_services - every process is replaced; listeners that did not change stay open */
 static void reload_services(struct master *m)
 {
-	struct master_service *old = m->services, *fresh = services_create(m), *s, *next;
-	const char *error;
+	struct master_service *old = m->services, *s, *next;
 
-	/* first retire what is gone or changed, so its paths are free for the new ones */
-	for (s = old; s != NULL; s = s->next) {
-		struct master_service *n = find_service(fresh, s->name);
-
-		if (n == NULL || strcmp(n->signature, s->signature) != 0)
-			master_service_retire(m, s);
-	}
-	m->services = NULL;
-	for (s = fresh; s != NULL; s = next) {
-		struct master_service *prev = find_service(old, s->name);
-
-		next = s->next;
-		if (prev != NULL && strcmp(prev->signature, s->signature) == 0) {
-			master_service_renew(m, prev, s);
-		} else if (service_open(m, s, &error) < 0) {
-			msg_error("service(%s): %s -- not started", s->name, error);
-			master_service_free(&s);
-			continue;
-		} else {
-			master_service_start(m, s);
-		}
-		s->next = m->services;
-		m->services = s;
-	}
+	for (s = old; s != NULL; s = s->next)
+		master_service_retire(m, s);	/* closes the services' dup'ed fds only */
+	m->services = services_create(m);
+	attach_all(m, &m->services);
+	for (s = m->services; s != NULL; s = s->next)
+		master_service_start(m, s);
 	for (s = old; s != NULL; s = next) {
 		next = s->next;
 		master_service_free(&s);
@@ -568,6 +644,8 @@ static void prepare_base_dir(struct master *m)
 	pid_path = dvpid_path(m->dcfg);
 	if ((other = dvpid_running(pid_path)) > 0)
 		start_fatal("Dovecot is already running with PID %ld (read from %s)", (long)other, pid_path);
+	if (chdir(base) < 0)
+		start_fatal("chdir(%s) failed: %m", base);
 	link = xasprintf("%s/dovecot.conf", base);
 	unlink(link);
 	if (dconf_path(m->dcfg)[0] == '/' && symlink(dconf_path(m->dcfg), link) < 0)
@@ -589,6 +667,7 @@ static int serve(struct master *m)
 
 	m->role = MASTER_ROLE_DOVECOT;
 	m->throttle_time = 2;
+	argv_init(&env_lines);
 	argv_init(&m->env);
 	argv_init(&m->reported);
 	setup_logging(m);
@@ -612,6 +691,7 @@ static int serve(struct master *m)
 		master_detach_stdio();
 	event_loop_run(m->loop);
 	master_shutdown_services(m);
+	close_unclaimed(0);
 	remove_pid();
 	return 0;
 }
@@ -679,6 +759,13 @@ int dvrole_main(int argc, char **argv)
 			usage(DV_FATAL);
 		} else
 			usage(64);
+	}
+	if (config_path != NULL && config_path[0] != '/') {
+		/* children start in base_dir: they need an absolute path */
+		char *abs = realpath(config_path, NULL);
+
+		if (abs != NULL)
+			config_path = abs;
 	}
 	if (config_path != NULL)
 		setenv("DOVECOT_CONFIG", config_path, 1);

@@ -49,7 +49,6 @@ struct master_service {
 	int min_avail;			/* process_min_avail */
 	unsigned long long vsz_limit;	/* RLIMIT_AS for the children, 0 = none */
 	struct argv env;		/* extra environment (PC_DV_SERVICE, PC_DV_LISTENERS) */
-	struct argv unlink_paths;	/* unix/fifo listeners to remove on retire */
 };
 
 #define MASTER_ROLE_POSTFIX	0

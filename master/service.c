@@ -381,7 +381,6 @@ void master_service_free(struct master_service **sp)
 	xfree(s->listen_fds);
 	argv_deinit(&s->argv);
 	argv_deinit(&s->env);
-	argv_deinit(&s->unlink_paths);
 	xfree(s);
 	*sp = NULL;
 }
@@ -771,8 +770,6 @@ void master_service_retire(struct master *m, struct master_service *s)
 	event_timer_remove(m->loop, &s->wakeup_timer);	/* its ctx is leaked: tiny, reload only */
 	if (s->throttle_timer != NULL)
 		event_timer_remove(m->loop, &s->throttle_timer);
-	for (size_t i = 0; i < s->unlink_paths.n; i++)
-		unlink(s->unlink_paths.v[i]);
 	if (m->role == MASTER_ROLE_POSTFIX && s->type != MASTERCF_INET && s->endpoint != NULL) {
 		char *path = xasprintf("%s/%s", pfconf_get(m->cfg, "queue_directory"), s->endpoint);
 
@@ -796,9 +793,6 @@ void master_service_renew(struct master *m, struct master_service *old, struct m
 	argv_deinit(&s->env);
 	s->env = old->env;
 	argv_init(&old->env);
-	argv_deinit(&s->unlink_paths);
-	s->unlink_paths = old->unlink_paths;
-	argv_init(&old->unlink_paths);
 	for (int i = 0; i < s->nlisten; i++)
 		event_io_remove(m->loop, s->listen_fds[i]);
 	s->used = old->used;

@@ -448,6 +448,13 @@ static void begin_stop(struct dvstate *s)
 		return;
 	s->d.stopping = 1;
 	set_listening(s, 0);
+	for (int i = 0; i < s->d.nlisten; i++) {
+		/* the new generation owns the sockets now (fifos stay with the service) */
+		if (s->d.listeners[i].kind != DV_LISTEN_FIFO && s->d.listeners[i].fd >= 0 && !s->d.standalone) {
+			close(s->d.listeners[i].fd);
+			s->d.listeners[i].fd = -1;
+		}
+	}
 	if (s->ops->on_stop != NULL) {
 		s->ops->on_stop(&s->d);
 		return;
@@ -519,7 +526,7 @@ static void load_config(struct dvstate *s)
 	const char *error;
 
 	if (dconf_load(&s->d.cfg, s->config_path, 0, &error) < 0)
-		msg_fatal("%s", error);
+		msg_fatal_status(89, "%s", error);	/* Dovecot's FATAL_DEFAULT */
 	setenv("DOVECOT_CONFIG", dconf_path(s->d.cfg), 1);
 }
 

@@ -20,7 +20,8 @@
  * [-s service] [-D] [service args]` without PC_DV_LISTENERS creates the
  * service's listeners itself from its `service NAME { unix_listener ... }`
  * blocks (paths relative to base_dir, mode/user/group applied when root;
- * unix sockets are removed again on exit) and runs in the foreground.
+ * unix sockets are removed again on exit where the dropped privileges
+ * allow) and runs in the foreground.
  * The skeleton takes -c FILE, -s NAME, -S, -D (verbose) and "--"; every
  * other argument, in order, goes to d->args.
  *
