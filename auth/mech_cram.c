@@ -102,7 +102,7 @@ static void cram_credentials(struct auth_request *req, enum db_result result,
 	if (strcasecmp(hex, st->digest_hex) == 0) {
 		auth_request_success(req, NULL, 0);
 	} else {
-		auth_request_log_info(req, "password mismatch");
+		auth_request_log_info(req, "Password mismatch");
 		auth_request_fail_result(req, DB_MISMATCH);
 	}
 }

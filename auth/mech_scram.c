@@ -258,7 +258,7 @@ static const char *scram_check_final(struct scram_state *st, const char *msg, st
 		buf_append(&authmsg, msg, (size_t)(proof_at - msg));
 		if (!scram_verify(st->md, st->stored_key, st->server_key, st->key_len, authmsg.data,
 				  (const unsigned char *)proof.data, sig, &sig_len)) {
-			err = "password mismatch";
+			err = "Password mismatch";
 		} else {
 			buf_append_str(final_r, "v=");
 			b64_encode(final_r, sig, sig_len);
@@ -290,7 +290,7 @@ static void scram_input(struct auth_request *req, const unsigned char *data, siz
 	buf_init(&final, 0);
 	if ((err = scram_check_final(st, (const char *)data, &final)) != NULL) {
 		auth_request_log_info(req, "%s", err);
-		auth_request_fail_result(req, strcmp(err, "password mismatch") == 0
+		auth_request_fail_result(req, strcmp(err, "Password mismatch") == 0
 					 ? DB_MISMATCH : DB_NOTFOUND);
 	} else {
 		auth_request_success(req, final.data, final.len);

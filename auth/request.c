@@ -394,6 +394,8 @@ static void fail_line(struct buf *b, const struct auth_request *r, enum db_resul
 			proto_escape(b, r->orig_user);
 		}
 	}
+	/* fields of a passdb that answered (a credential lookup before the mechanism failed) */
+	append_fields(b, &r->fields, 0);
 	if (result == DB_INTERNAL)
 		buf_append_str(b, "\tcode=temp_fail");
 	else if (result == DB_DISABLED)

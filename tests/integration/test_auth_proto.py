@@ -135,11 +135,17 @@ class ClientProtocol(unittest.TestCase):
             self.assertTrue(ln.startswith("OK\t8\tuser=" + user.decode()), ln)
         else:
             self.assertTrue(ln.startswith("FAIL\t8"), ln)
+        return ln
 
     def test_cram_md5(self):
         self.cram(b"alice", b"secret", True)       # from the cleartext password
         self.cram(b"erin", b"secret", True)        # from real doveadm's {CRAM-MD5} hash
-        self.cram(b"erin", b"wrong", False)
+        self.assertEqual(self.cram(b"erin", b"wrong", False), "FAIL\t8\tuser=erin")
+        # as real Dovecot: the credential lookup loaded alice's (hidden) fields, hence the TAB
+        self.assertEqual(self.cram(b"alice", b"wrong", False), "FAIL\t8\tuser=alice\t")
+        self.auth.wait_log("auth: Info: cram-md5(alice): Password mismatch\n")
+        self.assertEqual(self.cram(b"bob", b"x", False), "FAIL\t8\tuser=bob")
+        self.auth.wait_log("auth: Info: passwd-file(bob): Requested CRAM-MD5 scheme, but we have only SHA512-CRYPT\n")
 
     def scram(self, mech, hname, user, pw, initial=True):
         c = self.client()
