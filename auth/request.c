@@ -62,6 +62,7 @@ struct auth_request {
 	int master_phase;
 	size_t idx;
 	int cur_ok, had_internal, any_ran;
+	int userdb_after_passdb;	/* USER: a passdb must know the user first (static userdb) */
 	enum db_result last;
 	char *password;		/* CHAIN_VERIFY, wiped on free */
 	const char *cred_scheme;
@@ -79,6 +80,7 @@ struct auth_request {
 };
 
 static void chain_next(struct auth_request *r);
+static void userdb_finish(struct auth_request *r, enum db_result res);
 static void request_maybe_free(struct auth_request *r);
 
 /* ---------------------------------------------------------------- setup */
@@ -1002,6 +1004,8 @@ static void merge_reply_fields(struct auth_request *r, const struct auth_passdb 
 /* passdb_finish - the chain's final result */
 static void passdb_finish(struct auth_request *r, enum db_result res)
 {
+	size_t i;
+
 	if (r->aborted) {
 		r->state = RS_DONE;
 		return;
@@ -1017,6 +1021,23 @@ static void passdb_finish(struct auth_request *r, enum db_result res)
 		r->idx = 0;
 		r->cur_ok = 0;
 		r->any_ran = 0;
+		chain_next(r);
+		return;
+	}
+	if (r->userdb_after_passdb) {
+		/* USER with a userdb that needs the passdbs to know the user */
+		r->userdb_after_passdb = 0;
+		if (res != DB_OK) {
+			userdb_finish(r, res == DB_INTERNAL ? DB_INTERNAL : DB_NOTFOUND);
+			return;
+		}
+		/* the passdb's userdb_* fields come first, as Dovecot's */
+		for (i = 0; i < r->fields.n; i++)
+			if (strncmp(r->fields.keys[i], "userdb_", 7) == 0)
+				db_fields_set(&r->ufields, r->fields.keys[i] + 7, r->fields.values[i]);
+		r->chain = CHAIN_USERDB;
+		r->idx = 0;
+		r->cur_ok = r->had_internal = r->any_ran = 0;
 		chain_next(r);
 		return;
 	}
@@ -1411,6 +1432,17 @@ struct auth_request *auth_request_new_lookup(enum auth_lookup kind, unsigned id,
 	return r;
 }
 
+/* userdbs_need_passdb - a userdb (static without allow_all_users) needs a passdb to know the user */
+static int userdbs_need_passdb(void)
+{
+	size_t i;
+
+	for (i = 0; i < auth_global->set.nuserdbs; i++)
+		if (auth_global->set.userdbs[i].db.need_passdb_check)
+			return 1;
+	return 0;
+}
+
 void auth_request_run_lookup(struct auth_request *r)
 {
 	const char *error;
@@ -1421,7 +1453,10 @@ void auth_request_run_lookup(struct auth_request *r)
 		return;
 	}
 	r->user = norm;
-	if (r->kind == REQ_USER) {
+	if (r->kind == REQ_USER && userdbs_need_passdb()) {
+		r->userdb_after_passdb = 1;
+		chain_start(r, CHAIN_LOOKUP);
+	} else if (r->kind == REQ_USER) {
 		r->chain = CHAIN_USERDB;
 		r->idx = 0;
 		r->busy++;

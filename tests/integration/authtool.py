@@ -39,8 +39,7 @@ passdb {{
   args = {root}/users
 }}
 userdb {{
-  driver = passwd-file
-  args = {root}/users
+  {userdb}
 }}
 service auth {{
   unix_listener auth-client {{
@@ -68,7 +67,7 @@ def connectable(path):
 class Auth:
     """A stand-alone postcote auth daemon in its own temp dir."""
 
-    def __init__(self, extra="", delay="1 secs", env=None, users=USERS):
+    def __init__(self, extra="", delay="1 secs", env=None, users=USERS, userdb=None):
         self.root = tempfile.mkdtemp(prefix="pc-auth-")
         os.chmod(self.root, 0o755)
         self.users = os.path.join(self.root, "users")
@@ -77,7 +76,8 @@ class Auth:
         os.chmod(self.users, 0o644)
         self.conf = os.path.join(self.root, "dovecot.conf")
         with open(self.conf, "w") as f:
-            f.write(CONF.format(root=self.root, delay=delay, extra=extra))
+            f.write(CONF.format(root=self.root, delay=delay, extra=extra,
+                                userdb=userdb or "driver = passwd-file\n  args = %s" % self.users))
         self.log = os.path.join(self.root, "log")
         self.base = os.path.join(self.root, "base")
         self.errf = open(os.path.join(self.root, "stderr"), "w")

@@ -361,6 +361,24 @@ class MasterProtocol(unittest.TestCase):
         self.assertTrue(self.auth.alive())
 
 
+class StaticUserdb(unittest.TestCase):
+    """userdb static without allow_all_users: the passdb must know the user (real Dovecot's
+    answers, tests/data/auth/transcripts-real.txt "static userdb")."""
+
+    def test_user_needs_passdb(self):
+        auth = authtool.Auth(userdb="driver = static\n  args = uid=5000 gid=5000 home=/home/%u")
+        self.addCleanup(auth.stop)
+        c = authtool.Line(auth.sock("auth-userdb"), hello=b"VERSION\t1\t0\n")
+        self.addCleanup(c.close)
+        self.assertEqual(c.line(), "VERSION\t1\t1")
+        self.assertTrue(c.line().startswith("SPID\t"))
+        c.send("USER\t1\talice\tservice=lmtp\nUSER\t2\tnosuch\tservice=lmtp\nUSER\t3\tcarol\tservice=lmtp\n")
+        self.assertEqual(c.reply(1), "USER\t1\talice\tmail=maildir:~/Maildir\tuid=5000\tgid=5000\thome=/home/alice")
+        self.assertEqual(c.reply(2), "NOTFOUND\t2")
+        self.assertEqual(c.reply(3), "USER\t3\tcarol\tuid=5000\tgid=5000\thome=/home/carol")
+        auth.wait_log("auth: Info: passwd-file(nosuch): unknown user\n")
+
+
 class Cache(unittest.TestCase):
     def test_cache_hit_and_flush(self):
         auth = authtool.Auth(extra="auth_cache_size = 1M\nauth_cache_ttl = 1 hours")
