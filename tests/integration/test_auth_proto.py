@@ -256,6 +256,34 @@ class ClientProtocol(unittest.TestCase):
         c.send("AUTH\t1\tPLAIN\tservice=smtp\tresp=%s\n" % plain(b"alice", b"secret"))
         self.assertEqual(c.reply(1), "OK\t1\tuser=alice\t")
 
+    def test_random_hostile_input(self):
+        import random
+        rnd = random.Random(6)     # seeded: a failure is reproducible
+        words = [b"AUTH", b"CONT", b"CANCEL", b"VERSION", b"CPID", b"PLAIN", b"LOGIN", b"SCRAM-SHA-1",
+                 b"CRAM-MD5", b"service=smtp", b"resp=", b"resp=AA==", b"1", b"2", b"0", b"\x01t", b"=",
+                 b"n,,n=a,r=b", b"c=biws,r=x,p=AAAA"]
+        for conn in range(30):
+            c = authtool.Line(self.auth.sock("auth-client"), hello=b"VERSION\t1\t2\nCPID\t9\n" if conn % 3 else None)
+            data = b""
+            for _ in range(rnd.randint(1, 20)):
+                if rnd.random() < 0.3:
+                    data += bytes(rnd.getrandbits(8) for _ in range(rnd.randint(0, 300)))
+                else:
+                    data += b"\t".join(rnd.choice(words) for _ in range(rnd.randint(1, 7)))
+                    if rnd.random() < 0.5:
+                        data += b"\t" + b64(bytes(rnd.getrandbits(8) for _ in range(rnd.randint(0, 40)))).encode()
+                data += b"\n"
+            try:
+                c.send(data)
+                c.line(0.2)
+            except OSError:
+                pass
+            c.close()
+        self.assertTrue(self.auth.alive())
+        c = self.client()
+        c.send("AUTH\t1\tPLAIN\tservice=smtp\tresp=%s\n" % plain(b"alice", b"secret"))
+        self.assertEqual(c.reply(1), "OK\t1\tuser=alice\t")
+
     def test_unfinished_exchange_times_out(self):
         c = self.client()
         c.send("AUTH\t40\tLOGIN\tservice=smtp\trip=10.8.0.1\n")
