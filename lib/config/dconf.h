@@ -47,6 +47,7 @@ const char *dconf_default_path(void);
 
 /* dconf_load flags */
 #define DCONF_FLAG_NO_FILE_VALUES (1u << 0)	/* do not read <path values (doveconf -n) */
+#define DCONF_FLAG_NO_CHECKS	(1u << 1)	/* skip dconf_check (doveconf runs it after printing) */
 
 /*
  * dconf_load - read path (NULL: $DOVECOT_CONFIG if set, else
@@ -57,10 +58,20 @@ int dconf_load(struct dconf **cfg_r, const char *path, unsigned flags, const cha
 /* dconf_load_text - the same from memory (tests, fuzzing); includes are relative to dir */
 int dconf_load_text(struct dconf **cfg_r, const char *name, const char *dir, const char *text,
 		    size_t len, unsigned flags, const char **error_r);
+/*
+ * dconf_check - the checks Dovecot makes after parsing (a section left
+ * open at the end, passdb/userdb without driver, service without name,
+ * protocols without a service, namespace separator longer than one
+ * character).  dconf_load runs it unless DCONF_FLAG_NO_CHECKS.  -1 with
+ * *error_r "Error in configuration file F: msg" and *detail_r "msg" (NULL
+ * for the unclosed section, which doveconf reports without an Error: line;
+ * detail_r itself may be NULL).
+ */
+int dconf_check(const struct dconf *cfg, const char **error_r, const char **detail_r);
 /* dconf_create_default - the built-in defaults only (doveconf -d) */
 struct dconf *dconf_create_default(void);
 void dconf_free(struct dconf **cfgp);
-/* dconf_path - the top file that was read ("" for defaults/text) */
+/* dconf_path - the top file that was read (dconf_load_text: dir/name; "" for defaults) */
 const char *dconf_path(const struct dconf *cfg);
 
 /* ---- global settings ---- */
@@ -94,6 +105,8 @@ struct dconf_filter {
 /* dconf_get_filter - global setting as seen through the matching filters (most specific wins) */
 const char *dconf_get_filter(const struct dconf *cfg, const struct dconf_filter *f, const char *name);
 int dconf_get_filter_bool(const struct dconf *cfg, const struct dconf_filter *f, const char *name);
+/* dconf_apply_filter - make the values seen through f the global values (doveconf -f) */
+void dconf_apply_filter(struct dconf *cfg, const struct dconf_filter *f);
 
 /* ---- sections ---- */
 const struct dconf_sect *dconf_root(const struct dconf *cfg);
