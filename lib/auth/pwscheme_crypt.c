@@ -97,30 +97,27 @@ int pw_gen_crypt_sha512(struct buf *raw, const char *plain, const struct pw_para
 
 /*
  * An empty hash never matches (plain crypt() would accept it).  A value
- * crypt() rejects is an error, except the locked-account markers '!'/'*'
- * of shadow files, which are a plain mismatch as in Dovecot.
+ * crypt() rejects (unknown method, bad salt, the locked-account markers
+ * '!'/'*' of shadow files) is a mismatch, not an error, as in Dovecot:
+ * the auth log then says "Password mismatch" as Dovecot's does.
  */
 int pw_ver_crypt(const char *plain, const struct pw_params *params, const unsigned char *raw,
 		 size_t len, const char **error_r)
 {
 	const char *stored = (const char *)raw;
+	const char *error;
 	struct buf b;
 	int ret;
 
 	(void)params;
-	if (len == 0 || stored[0] == '!' || stored[0] == '*')
+	(void)error_r;
+	if (len == 0 || memchr(stored, '\0', len) != NULL || stored[len] != '\0')
 		return PW_MISMATCH;
-	if (memchr(stored, '\0', len) != NULL || stored[len] != '\0') {
-		*error_r = "Invalid crypt() hash";
-		return PW_ERROR;
-	}
 	buf_init(&b, 0);
-	if (crypt_hash(&b, plain, stored, error_r) < 0) {
-		*error_r = "Invalid crypt() hash";
-		ret = PW_ERROR;
-	} else {
+	if (crypt_hash(&b, plain, stored, &error) < 0)
+		ret = PW_MISMATCH;
+	else
 		ret = pw_equal(b.data, b.len, stored, len) ? PW_OK : PW_MISMATCH;
-	}
 	OPENSSL_cleanse(b.data, b.len);
 	buf_deinit(&b);
 	return ret;

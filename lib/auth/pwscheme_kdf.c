@@ -11,6 +11,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "pwenc.h"
@@ -77,6 +78,12 @@ int pw_gen_pbkdf2(struct buf *raw, const char *plain, const struct pw_params *pa
 	return 0;
 }
 
+/*
+ * pw_ver_pbkdf2 - "$1$salt$rounds$40hex", with Dovecot's three messages:
+ * wrong prefix, wrong shape (field count, rounds not a number), key not
+ * 40 hex digits.  Rounds 0 (Dovecot accepts it; PBKDF2 has no such
+ * thing) is a format error here.
+ */
 int pw_ver_pbkdf2(const char *plain, const struct pw_params *params, const unsigned char *raw,
 		  size_t len, const char **error_r)
 {
@@ -87,22 +94,23 @@ int pw_ver_pbkdf2(const char *plain, const struct pw_params *params, const unsig
 	int ret;
 
 	(void)params;
-	if (len < 3 || memcmp(s, "$1$", 3) != 0 || memchr(s, '\0', len) != NULL ||
-	    (r = memchr(salt = s + 3, '$', (size_t)(end - s - 3))) == NULL ||
-	    (k = memchr(r + 1, '$', (size_t)(end - r - 1))) == NULL ||
-	    memchr(k + 1, '$', (size_t)(end - k - 1)) != NULL) {
-		*error_r = "Invalid PBKDF2 passdb entry format";
+	if (len < 3 || memcmp(s, "$1$", 3) != 0) {
+		*error_r = "Invalid PBKDF2 passdb entry prefix";
 		return PW_ERROR;
 	}
-	if (parse_rounds(r + 1, (size_t)(k - r - 1), &rounds) < 0) {
-		*error_r = "Invalid PBKDF2 rounds value";
+	if (memchr(s, '\0', len) != NULL ||
+	    (r = memchr(salt = s + 3, '$', (size_t)(end - s - 3))) == NULL ||
+	    (k = memchr(r + 1, '$', (size_t)(end - r - 1))) == NULL ||
+	    memchr(k + 1, '$', (size_t)(end - k - 1)) != NULL ||
+	    parse_rounds(r + 1, (size_t)(k - r - 1), &rounds) < 0) {
+		*error_r = "Invalid PBKDF2 passdb entry format";
 		return PW_ERROR;
 	}
 	buf_init(&want, 0);
 	if (pwenc_hex_decode(&want, k + 1, (size_t)(end - k - 1)) < 0 ||
 	    want.len != PBKDF2_KEY_LEN) {
 		buf_deinit(&want);
-		*error_r = "Invalid PBKDF2 passdb entry format";
+		*error_r = "PBKDF2 hash not 160bit hex-encoded";
 		return PW_ERROR;
 	}
 	if (pbkdf2(EVP_sha1(), plain, salt, (size_t)(r - salt), rounds, key, sizeof(key),
@@ -155,36 +163,74 @@ static int scram_generate(const EVP_MD *md, struct buf *raw, const char *plain,
 	return 0;
 }
 
-/* scram_verify - recompute StoredKey from the stored salt and iterations */
-static int scram_verify(const EVP_MD *md, const char *name, const char *plain,
+/* scram_field_error - Dovecot's message for a bad field of a SCRAM-* entry */
+static const char *scram_field_error(const char *scheme, const char *what)
+{
+	static char msg[96];
+
+	snprintf(msg, sizeof(msg), "Invalid %s %s in passdb", scheme, what);
+	return msg;
+}
+
+/* scram_b64_field - one base64 field [p, q) into b; want = 0 for any length */
+static int scram_b64_field(struct buf *b, const char *p, const char *q, size_t want)
+{
+	buf_reset(b);
+	return pwenc_b64_decode(b, p, (size_t)(q - p)) == 0 && (want == 0 || b->len == want) ?
+		0 : -1;
+}
+
+/*
+ * scram_verify - recompute StoredKey from the stored salt and iterations.
+ * Checked as Dovecot does: four fields, iterations 4096.., StoredKey and
+ * ServerKey of the digest's size; a salt that is not base64 is an error
+ * here (Dovecot's lenient decoder makes it a mismatch).
+ */
+static int scram_verify(const EVP_MD *md, const char *scheme, const char *plain,
 			const unsigned char *raw, size_t len, const char **error_r)
 {
-	const char *s = (const char *)raw, *end = s + len, *f[4];
+	static char fmt[80];
+	const char *s = (const char *)raw, *end = s + len, *f[5];
 	unsigned char stored[EVP_MAX_MD_SIZE], server[EVP_MAX_MD_SIZE];
 	size_t n = (size_t)EVP_MD_get_size(md);
-	struct buf salt, want;
+	struct buf salt, want, skey;
 	unsigned iter, i;
 	int ret = PW_ERROR;
 
+	/* f[0..3]: field starts; f[4]: one past the end, as if a comma followed */
 	f[0] = s;
 	for (i = 1; i < 4; i++) {
-		const char *c = f[i - 1] == NULL ? NULL :
-				memchr(f[i - 1], ',', (size_t)(end - f[i - 1]));
+		const char *c = memchr(f[i - 1], ',', (size_t)(end - f[i - 1]));
 
-		f[i] = c != NULL ? c + 1 : NULL;
+		if (c == NULL)
+			break;
+		f[i] = c + 1;
+	}
+	if (i < 4 || memchr(f[3], ',', (size_t)(end - f[3])) != NULL ||
+	    memchr(s, '\0', len) != NULL) {
+		snprintf(fmt, sizeof(fmt), "Invalid %s passdb entry format", scheme);
+		*error_r = fmt;
+		return PW_ERROR;
+	}
+	f[4] = end + 1;
+	if (parse_rounds(f[0], (size_t)(f[1] - f[0] - 1), &iter) < 0 || iter < SCRAM_ITERATIONS) {
+		*error_r = scram_field_error(scheme, "iteration count");
+		return PW_ERROR;
 	}
 	buf_init(&salt, 0);
 	buf_init(&want, 0);
-	if (f[3] == NULL || memchr(f[3], ',', (size_t)(end - f[3])) != NULL ||
-	    parse_rounds(f[0], (size_t)(f[1] - f[0] - 1), &iter) < 0 ||
-	    pwenc_b64_decode(&salt, f[1], (size_t)(f[2] - f[1] - 1)) < 0 ||
-	    pwenc_b64_decode(&want, f[2], (size_t)(f[3] - f[2] - 1)) < 0 || want.len != n) {
-		*error_r = name;
-	} else if (scram_keys(md, plain, salt.data, salt.len, iter, stored, server, error_r) == 0) {
+	buf_init(&skey, 0);
+	if (scram_b64_field(&salt, f[1], f[2] - 1, 0) < 0)
+		*error_r = scram_field_error(scheme, "salt");
+	else if (scram_b64_field(&want, f[2], f[3] - 1, n) < 0)
+		*error_r = scram_field_error(scheme, "StoredKey");
+	else if (scram_b64_field(&skey, f[3], f[4] - 1, n) < 0)
+		*error_r = scram_field_error(scheme, "ServerKey");
+	else if (scram_keys(md, plain, salt.data, salt.len, iter, stored, server, error_r) == 0)
 		ret = pw_equal(stored, n, want.data, want.len) ? PW_OK : PW_MISMATCH;
-	}
 	buf_deinit(&salt);
 	buf_deinit(&want);
+	buf_deinit(&skey);
 	return ret;
 }
 
@@ -206,14 +252,12 @@ int pw_ver_scram_sha1(const char *plain, const struct pw_params *params,
 		      const unsigned char *raw, size_t len, const char **error_r)
 {
 	(void)params;
-	return scram_verify(EVP_sha1(), "Invalid SCRAM-SHA-1 passdb entry format", plain, raw,
-			    len, error_r);
+	return scram_verify(EVP_sha1(), "SCRAM-SHA-1", plain, raw, len, error_r);
 }
 
 int pw_ver_scram_sha256(const char *plain, const struct pw_params *params,
 			const unsigned char *raw, size_t len, const char **error_r)
 {
 	(void)params;
-	return scram_verify(EVP_sha256(), "Invalid SCRAM-SHA-256 passdb entry format", plain, raw,
-			    len, error_r);
+	return scram_verify(EVP_sha256(), "SCRAM-SHA-256", plain, raw, len, error_r);
 }
