@@ -1,6 +1,6 @@
 /*
  * test_pwscheme - lib/auth/pwscheme: hashes made by real Dovecot's doveadm
- * pw (tests/data/pwscheme/hashes.txt) verify and reject a wrong
+ * pw (tests/data/pwscheme/real-hashes.tsv and hashes.txt) verify and reject a wrong
  * password; our own output verifies in our code; known vectors (RFC 5802,
  * fixed digests); encodings and length guessing; malformed stored values
  * give PW_ERROR, never a crash; credentials for the mechanisms.
@@ -15,20 +15,23 @@
 #include "auth/pwscheme.h"
 #include "core/buf.h"
 
+#define REAL_TSV PC_TEST_DATA "/pwscheme/real-hashes.tsv"
 #define REAL_HASHES PC_TEST_DATA "/pwscheme/hashes.txt"
 
 /*
- * for_each_real - fn(password, user or NULL, hash) for each line of
- * hashes.txt ("scheme TAB user TAB password TAB hash", user "-" = none);
- * returns the number of lines.
+ * for_each_real - fn(password, user or NULL, hash) for each data line of
+ * file, whose lines have nf tab-separated fields: real-hashes.tsv
+ * "password TAB user TAB hash", hashes.txt "scheme TAB user TAB password
+ * TAB hash" (user "-" = none).  Returns the number of lines.
  */
-static int for_each_real(void (*fn)(const char *pw, const char *user, const char *hash))
+static int for_each_real(const char *file, int nf,
+			 void (*fn)(const char *pw, const char *user, const char *hash))
 {
-	FILE *fp = fopen(REAL_HASHES, "r");
+	FILE *fp = fopen(file, "r");
 	char line[2048], *f[4], *nl;
 	int n = 0, i;
 
-	T_ASSERT_MSG(fp != NULL, "cannot open %s", REAL_HASHES);
+	T_ASSERT_MSG(fp != NULL, "cannot open %s", file);
 	if (fp == NULL)
 		return 0;
 	while (fgets(line, sizeof(line), fp) != NULL) {
@@ -36,13 +39,16 @@ static int for_each_real(void (*fn)(const char *pw, const char *user, const char
 			continue;
 		*nl = '\0';
 		f[0] = line;
-		for (i = 1; i < 4 && (f[i] = strchr(f[i - 1], '\t')) != NULL; i++)
+		for (i = 1; i < nf && (f[i] = strchr(f[i - 1], '\t')) != NULL; i++)
 			*f[i]++ = '\0';
-		if (i < 4) {
-			T_FAIL("bad data line: %s", line);
+		if (i < nf) {
+			T_FAIL("bad data line in %s: %s", file, line);
 			continue;
 		}
-		fn(f[2], strcmp(f[1], "-") == 0 ? NULL : f[1], f[3]);
+		if (nf == 4)
+			fn(f[2], strcmp(f[1], "-") == 0 ? NULL : f[1], f[3]);
+		else
+			fn(f[0], strcmp(f[1], "-") == 0 ? NULL : f[1], f[2]);
 		n++;
 	}
 	fclose(fp);
@@ -87,10 +93,11 @@ static void check_real(const char *pw, const char *user, const char *hash)
 
 static void test_real_hashes_verify(void)
 {
-	int n = for_each_real(check_real);
+	int n = for_each_real(REAL_TSV, 3, check_real);
 
-	T_ASSERT(n > 100);
-	T_ASSERT(real_checked > 100);
+	n += for_each_real(REAL_HASHES, 4, check_real);
+	T_ASSERT(n > 300);
+	T_ASSERT(real_checked > 300);
 }
 
 /* every scheme we list: generate, then verify right and wrong passwords */
