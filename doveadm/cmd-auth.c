@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cmd-auth.h"
+#include "doveadm.h"
 #include "config/dconf.h"
 #include "core/argv.h"
 #include "core/buf.h"
@@ -561,3 +562,13 @@ int cmd_user(const struct dconf *cfg, int argc, char **argv)
 	argv_deinit(&o.info);
 	return ret;
 }
+
+const struct doveadm_cmd doveadm_cmds_auth[] = {
+	{ "auth test", "[-a <auth socket path>] [-x <auth info>] [-M <master user>] <user> [<password>]",
+	  0, cmd_auth_test },
+	{ "auth lookup", "[-a <userdb socket path>] [-x <auth info>] [-f field] <user> [<user> [...]]",
+	  0, cmd_auth_lookup },
+	{ "user", "[-a <userdb socket path>] [-x <auth info>] [-f field] [-e <value>] [-u] "
+	  "<user mask> [<user mask> [...]]", 0, cmd_user },
+	{ NULL, NULL, 0, NULL },
+};

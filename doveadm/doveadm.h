@@ -37,5 +37,7 @@ struct doveadm_cmd {
 
 /* doveadm_cmds_pw - cmd-pw.c: `doveadm pw` */
 extern const struct doveadm_cmd doveadm_cmds_pw[];
+/* doveadm_cmds_auth - cmd-auth.c: `doveadm auth test`, `auth lookup`, `user` */
+extern const struct doveadm_cmd doveadm_cmds_auth[];
 
 #endif

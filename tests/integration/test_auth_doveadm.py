@@ -1,7 +1,6 @@
-"""doveadm auth test / auth lookup / user (doveadm/cmd-auth.c, driven by the
-tests/fixtures/pc-doveadm-auth test driver until doveadm's main carries them):
-output and exit status equal real doveadm's, both asked against the same
-postcote auth daemon.  tests/data/auth/doveadm-real.txt holds the same
+"""doveadm auth test / auth lookup / user (doveadm/cmd-auth.c): output and
+exit status equal real doveadm's, both asked against the same postcote auth
+daemon.  tests/data/auth/doveadm-real.txt holds the same
 commands run by real doveadm against real Dovecot (the outputs agree).
 """
 import os
@@ -13,7 +12,7 @@ import authtool
 import pctest
 
 REAL_DOVEADM = "/usr/bin/doveadm"
-OURS = os.path.join(pctest.BUILD, "tests", "fixtures", "pc-doveadm-auth")
+OURS = os.path.join(pctest.PREFIX, "bin", "doveadm")
 
 COMMANDS = [
     "auth test alice secret", "auth test alice wrong", "auth test nosuch x", "auth test carol pw",
