@@ -9,7 +9,6 @@ python3 openssl swaks curl procps iproute2 netbase clang libclang-rt-14-dev \
 bsd-mailx mutt libpam-wrapper postfix dovecot-core libsodium-dev"
 # postfix and dovecot-core are the real peers the tests and benchmarks compare
 # against (run in their own temp instances); bsd-mailx and mutt are real clients.
-python3 openssl swaks curl bsd-mailx mutt procps iproute2 netbase clang libclang-rt-14-dev"
 
 missing=""
 for p in $PKGS; do
