@@ -31,6 +31,7 @@
 #include "core/event.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/privs.h"
 #include "core/sig.h"
 #include "daemon/dvdaemon.h"
 #include "daemon/master_proto.h"
@@ -188,6 +189,56 @@ static int open_inet(struct master *m, struct master_service *s, const char **er
 	return ret;
 }
 
+/*
+ * world_service - a public service every local user may reach: the queue
+ * listing (showq) and flush requests.  Both check the caller's SO_PEERCRED
+ * uid themselves (authorized_mailq_users / authorized_flush_users), which is
+ * what lets postqueue work without being set-gid.
+ */
+static int world_service(const struct master_service *s)
+{
+	const char *prog = strrchr(s->path, '/');
+
+	prog = prog ? prog + 1 : s->path;
+	return strcmp(prog, "showq") == 0 || strcmp(prog, "flush") == 0;
+}
+
+/*
+ * set_endpoint_access - owner and mode of a private/ or public/ endpoint.
+ * $queue_directory/public is 0711 (see docs/decisions.md): a user outside
+ * setgid_group may pass through it but reaches only the world services;
+ * every other public endpoint (cleanup, pickup, qmgr, postlog, ...) is
+ * mail_owner:setgid_group and not open to others, so only mail_owner and
+ * the set-gid postdrop can use them.  private/ is mail_owner-only (0700).
+ */
+static int set_endpoint_access(struct master *m, const struct master_service *s,
+			       int private_svc, const char *path)
+{
+	int fifo = s->type == MASTERCF_FIFO;
+	mode_t mode;
+
+	if (private_svc || world_service(s))
+		mode = fifo ? 0622 : 0666;
+	else
+		mode = fifo ? 0620 : 0660;
+	if (geteuid() == 0) {
+		struct privs_user owner;
+		const char *error;
+		gid_t gid;
+
+		if (privs_lookup_user(pfconf_get(m->cfg, "mail_owner"), &owner, &error) < 0)
+			return -1;
+		if (privs_lookup_group(pfconf_get(m->cfg, "setgid_group"), &gid, &error) < 0)
+			gid = owner.gid;
+		if (chown(path, owner.uid, private_svc ? owner.gid : gid) < 0) {
+			privs_user_free(&owner);
+			return -1;
+		}
+		privs_user_free(&owner);
+	}
+	return chmod(path, mode);
+}
+
 /* open_local - unix, unix-dgram, pass sockets and fifos under private/ or public/ */
 static int open_local(struct master *m, struct master_service *s, int private_svc,
 		      const char **error_r)
@@ -201,7 +252,7 @@ static int open_local(struct master *m, struct master_service *s, int private_sv
 	path = xasprintf("%s/%s", qdir, s->endpoint);
 	unlink(path);
 	if (s->type == MASTERCF_FIFO) {
-		if (mkfifo(path, 0622) < 0 || chmod(path, 0622) < 0
+		if (mkfifo(path, 0622) < 0 || set_endpoint_access(m, s, private_svc, path) < 0
 		    || (fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC)) < 0) {
 			snprintf(errbuf, sizeof(errbuf), "open fifo %s: %s", path, strerror(errno));
 			goto fail;
@@ -222,7 +273,8 @@ static int open_local(struct master *m, struct master_service *s, int private_sv
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	memcpy(sun.sun_path, path, strlen(path) + 1);
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 || chmod(path, 0666) < 0
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0
+	    || set_endpoint_access(m, s, private_svc, path) < 0
 	    || (s->type != MASTERCF_UNIX_DGRAM && listen(fd, 100) < 0)) {
 		snprintf(errbuf, sizeof(errbuf), "bind %s: %s", path, strerror(errno));
 		close(fd);

@@ -197,7 +197,7 @@ class QmgrBase(unittest.TestCase):
                   "corrupt", "hold"):
             p = os.path.join(spool, d)
             os.makedirs(p, exist_ok=True)
-            os.chmod(p, 0o710 if d == "public" else 0o700)
+            os.chmod(p, 0o711 if d == "public" else 0o700)
             self.chown(p)
         self.agent = None
         if agent:

@@ -363,13 +363,29 @@ class TestUsers(RootBase):
                              % (self.deny, uid))
 
     def test_plain_user_outside_setgid_group(self):
-        # $queue_directory/public is mail_owner:setgid_group 0710 (as Postfix's),
-        # and postqueue is not set-gid: a user outside that group cannot reach
-        # public/showq.  This documents the current limit (docs/queue-tools.md).
+        # postqueue is not set-gid: $queue_directory/public is 0711 and
+        # public/showq is open to all, so any local user gets the listing
+        # (docs/decisions.md); the other public endpoints stay closed to them.
         r = self.as_user(self.plain, "-p", groups=False)
-        self.assertEqual(r.returncode, 69)
-        self.assertEqual(r.stderr, "postqueue: fatal: Queue report unavailable - mail system is down "
-                         "(Connect to the Postfix showq service: Permission denied)\n")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("x@remote.example", r.stdout)
+        spool = self.inst.spool
+        for name, want in (("showq", 0o666), ("flush", 0o666), ("pickup", 0o660), ("qmgr", 0o660)):
+            st = os.stat(os.path.join(spool, "public", name))
+            self.assertEqual(st.st_mode & 0o777, want, name)
+            self.assertEqual(st.st_gid, self.gid, name)
+        self.assertEqual(os.stat(os.path.join(spool, "public")).st_mode & 0o777, 0o711)
+        # a plain user reaches showq but cannot trigger qmgr or pickup directly
+        r = pctest.run(["setpriv", "--reuid", self.plain, "--regid", self.plain, "--clear-groups",
+                        "python3", "-c",
+                        "import socket,sys\n"
+                        "for p in sys.argv[1:]:\n"
+                        " s=socket.socket(socket.AF_UNIX)\n"
+                        " try:\n  s.connect(p); print('connected')\n"
+                        " except PermissionError: print('denied')",
+                        os.path.join(spool, "public", "showq"), os.path.join(spool, "public", "qmgr"),
+                        os.path.join(spool, "public", "pickup")])
+        self.assertEqual(r.stdout, "connected\ndenied\ndenied\n", r.stderr)
 
 
 if __name__ == "__main__":
