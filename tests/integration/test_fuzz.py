@@ -21,7 +21,7 @@ class TestFuzz(unittest.TestCase):
         runs = os.environ.get("FUZZ_RUNS", "150000")
         r = subprocess.run([os.path.join(pctest.SRC, "scripts", "fuzz.sh"), runs],
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                           timeout=600)
+                           timeout=900)
         self.assertEqual(r.returncode, 0, r.stdout[-4000:])
         self.assertIn("fuzz_maincf", r.stdout)
         self.assertIn("fuzz_mastercf", r.stdout)
