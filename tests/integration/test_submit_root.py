@@ -145,6 +145,12 @@ class TestModes(Submit):
             self.assertEqual(msg["Subject"], "three")
             self.assertIn("Someone", msg["Cc"])
 
+    def test_recipient_limit(self):
+        r = self.sendmail(*["r%05d@remote.example" % i for i in range(10001)])
+        self.assertEqual(r.returncode, 75)
+        self.assertIn("postdrop: fatal: uid=0: too many recipients (at most 10000, 4194304 bytes)\n", r.stderr)
+        self.assertEqual(self.maildrop(), [])
+
     def test_recipient_lists_on_the_command_line(self):
         a, b = self.other_user(), self.other_user()
         r = self.sendmail("Some One <%s@localhost>, %s@localhost (comment)" % (self.user, a[0]),
