@@ -6,6 +6,8 @@
  *	public socket ($queue_directory/public/flush).  One request per
  *	connection (protocol in docs/queue-tools.md):
  *	  request=flush          ask qmgr to retry all deferred mail now ('F')
+ *	                         and pickup to scan maildrop/ ('W'); either
+ *	                         unreachable: status=fail (mail system down)
  *	  request=id, queue_id=  move deferred/<hash>/ID to incoming/ and wake
  *	                         qmgr ('A'); an unknown ID is no error
  *	  request=site, site=    the same for every deferred message with a
@@ -57,15 +59,23 @@ static struct {
 	struct argv *domains;	/* fast_flush_domains */
 } fl;
 
-/* wake_qmgr - one trigger byte to public/qmgr */
-static void wake_qmgr(const char *req)
+/* wake - one trigger byte to public/SERVICE; 0 or -1 (logged) */
+static int wake(const char *service, const char *req)
 {
-	char *path = ipc_service_path(fl.qdir, "public", "qmgr");
+	char *path = ipc_service_path(fl.qdir, "public", service);
 	const char *error;
+	int ret = ipc_trigger(path, req, 1, &error);
 
-	if (ipc_trigger(path, req, 1, &error) < 0)
+	if (ret < 0)
 		msg_warn("%s", error);
 	xfree(path);
+	return ret;
+}
+
+/* wake_qmgr - qmgr: A (new mail in incoming/) or F (flush deferred/) */
+static void wake_qmgr(const char *req)
+{
+	(void)wake("qmgr", req);
 }
 
 /* requeue_deferred - deferred/.../id -> incoming/id; 1 moved, 0 not there */
@@ -114,7 +124,7 @@ static int has_site_rcpt(const char *path, const char *site)
 	int type, found = 0;
 	off_t off;
 
-	if (qfile_open(path, &qf, &error) < 0)
+	if (qdir_open(path, &qf, &error) < 0)
 		return 0;
 	buf_init(&data, QREC_MAX_LEN + 1);
 	while (!found && qfile_get(qf, &type, &data, &off, &error) > 0)
@@ -168,8 +178,10 @@ static const char *handle(struct daemon *d, const struct attr_list *req)
 	if (what == NULL)
 		return "bad";
 	if (strcmp(what, "flush") == 0) {
-		wake_qmgr("F");
-		return "0";
+		/* as Postfix's postqueue -f: deferred mail and maildrop/, both or "down" */
+		int q = wake("qmgr", "F"), p = wake("pickup", "W");
+
+		return q == 0 && p == 0 ? "0" : "fail";
 	}
 	if (strcmp(what, "id") == 0) {
 		arg = attr_get(req, "queue_id");
@@ -191,18 +203,12 @@ static const char *handle(struct daemon *d, const struct attr_list *req)
 	return "bad";
 }
 
-/* allowed - uid 0, mail_owner, or a user in authorized_flush_users */
+/* allowed - uid 0, mail_owner, or a user in authorized_flush_users; *name_r for a refusal */
 static int allowed(uid_t uid, const char **name_r)
 {
-	const char *name = peer_name(uid), *error;
-	int m;
+	const char *error;
+	int m = userlist_permits(fl.acl, uid, fl.owner_uid, name_r, &error);
 
-	*name_r = name != NULL ? name : "unknown";
-	if (uid == 0 || uid == fl.owner_uid)
-		return 1;
-	if (fl.acl == NULL || name == NULL)
-		return 0;
-	m = userlist_match(fl.acl, name, &error);
 	if (m < 0)
 		msg_warn("authorized_flush_users: %s", error);
 	return m > 0;
@@ -211,26 +217,18 @@ static int allowed(uid_t uid, const char **name_r)
 static void serve(int fd, struct daemon *d)
 {
 	struct stream *s = stream_create(fd, 0);
-	struct attr_list greet, req;
-	const char *name, *error;
+	struct attr_list req;
+	const char *name, *error = NULL;
 	uid_t uid;
+	int ok;
 
 	stream_set_timeout(s, (int)pfconf_get_time(d->cfg, "ipc_timeout") * 1000);
-	attr_list_init(&greet);
 	attr_list_init(&req);
 	if (peer_uid(fd, &uid, &error) < 0) {
 		msg_warn("%s", error);
-	} else if (!allowed(uid, &name)) {
-		char num[32];
-
-		snprintf(num, sizeof(num), "%lu", (unsigned long)uid);
-		attr_add(&greet, "status", "denied");
-		attr_add(&greet, "user", name);
-		attr_add(&greet, "uid", num);
-		attr_send_proto(s, "flush", 1, &greet);
 	} else {
-		attr_add(&greet, "status", "0");
-		if (attr_send_proto(s, "flush", 1, &greet) == 0) {
+		ok = allowed(uid, &name);
+		if (peer_greet(s, "flush", 1, ok, uid, name) == 0 && ok) {
 			if (attr_read(s, &req, &error) > 0) {
 				attr_write(s, "status", handle(d, &req));
 				attr_end(s);
@@ -239,7 +237,7 @@ static void serve(int fd, struct daemon *d)
 			}
 		}
 	}
-	attr_list_deinit(&greet);
+	stream_flush(s);
 	attr_list_deinit(&req);
 	stream_destroy(&s);
 }
@@ -249,7 +247,7 @@ static void pre_jail(struct daemon *d)
 	struct privs_user owner;
 	const char *error;
 
-	peer_names_load();
+	userlist_names_load();
 	if (userlist_open(pfconf_get(d->cfg, "authorized_flush_users"), &fl.acl, &error) < 0)
 		msg_warn("authorized_flush_users: %s: only root and mail_owner may flush", error);
 	fl.owner_uid = (uid_t)-1;

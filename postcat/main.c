@@ -160,7 +160,7 @@ static int cat_file(const char *path, const char *name, unsigned show, const cha
 	int type, ret;
 	off_t off;
 
-	if (qfile_open(path, &qf, error_r) < 0)
+	if (qdir_open(path, &qf, error_r) < 0)
 		return -1;
 	buf_init(&data, QREC_MAX_LEN + 1);
 	marker(&c, 0, "ENVELOPE RECORDS");
@@ -179,8 +179,6 @@ static int cat_file(const char *path, const char *name, unsigned show, const cha
 			envelope_record(&c, type, buf_cstr(&data), off);
 		}
 	}
-	if (ret == 0)
-		marker(&c, off, "MESSAGE FILE END");
 	buf_deinit(&data);
 	qfile_close(&qf);
 	return ret < 0 ? -1 : 0;

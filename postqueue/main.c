@@ -20,6 +20,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <libgen.h>
@@ -118,11 +119,22 @@ static void print_json(const struct attr_list *l)
 	printf("%s]}\n", rcpt != NULL ? "}" : "");
 }
 
+/* printable - s with control characters as '?' (reasons come from remote servers) */
+static char *printable(const char *s)
+{
+	char *out = xstrdup(s);
+
+	for (unsigned char *p = (unsigned char *)out; *p != '\0'; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	return out;
+}
+
 /* print_compat - one message as Postfix's mailq text */
 static void print_compat(const struct attr_list *l, struct listing *ls)
 {
 	const char *queue = attr_get(l, "queue_name"), *prev = NULL;
-	char id[64], stamp[32];
+	char id[64], stamp[32], *text;
 	time_t when = (time_t)atoll(attr_get(l, "arrival_time"));
 	struct tm tm;
 
@@ -132,8 +144,9 @@ static void print_compat(const struct attr_list *l, struct listing *ls)
 		 strcmp(queue, "active") == 0 ? "*" : strcmp(queue, "hold") == 0 ? "!" : "");
 	localtime_r(&when, &tm);
 	strftime(stamp, sizeof(stamp), "%a %b %e %H:%M:%S", &tm);
-	printf("%-11s %7lld %-20.20s %s\n", id, atoll(attr_get(l, "message_size")), stamp,
-	       sender_text(attr_get(l, "sender")));
+	text = printable(sender_text(attr_get(l, "sender")));
+	printf("%-11s %7lld %-20.20s %s\n", id, atoll(attr_get(l, "message_size")), stamp, text);
+	xfree(text);
 	for (size_t i = 0; i < attr_count(l); i++) {
 		const char *reason;
 
@@ -144,13 +157,17 @@ static void print_compat(const struct attr_list *l, struct listing *ls)
 		reason = i + 1 < attr_count(l) && strcmp(l->names.v[i + 1], "reason") == 0 ?
 			l->values.v[i + 1] : NULL;
 		if (reason != NULL && (prev == NULL || strcmp(prev, reason) != 0)) {
-			char *text = xasprintf("(%s)", reason);
+			char *clean = printable(reason);
 
-			printf("%79s\n", text);
+			text = xasprintf("(%s)", clean);
+			printf("%78s\n", text);
 			xfree(text);
+			xfree(clean);
 			prev = reason;
 		}
-		printf("%41s%s\n", "", l->values.v[i]);
+		text = printable(l->values.v[i]);
+		printf("%41s%s\n", "", text);
+		xfree(text);
 	}
 	printf("\n");
 }
@@ -273,6 +290,32 @@ static void list_queue(int json)
 			;
 }
 
+/* valid_site - a host name or [address], as the flush service accepts it */
+static int valid_site(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 255)
+		return 0;
+	for (; *s != '\0'; s++)
+		if (!isalnum((unsigned char)*s) && strchr(".-_[]:", *s) == NULL)
+			return 0;
+	return 1;
+}
+
+/* valid_queue_id - letters and digits (Postfix checks only the form) */
+static int valid_queue_id(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 64)
+		return 0;
+	for (; *s != '\0'; s++)
+		if (!isalnum((unsigned char)*s))
+			return 0;
+	return 1;
+}
+
 /* flush_request - -f, -s site, -i id through the flush service */
 static void flush_request(enum mode mode, const char *arg)
 {
@@ -282,6 +325,11 @@ static void flush_request(enum mode mode, const char *arg)
 	struct stream *s;
 	int fd, err;
 
+	if (mode == MODE_SITE && !valid_site(arg))
+		msg_fatal_status(EX_UNAVAILABLE, "Cannot flush mail queue - invalid destination: \"%s\"",
+				 arg);
+	if (mode == MODE_ID && !valid_queue_id(arg))
+		msg_fatal_status(EX_UNAVAILABLE, "Cannot flush queue ID - invalid name: \"%s\"", arg);
 	fd = ipc_connect_unix(path, timeout_ms, &error);
 	err = errno;
 	xfree(path);

@@ -7,7 +7,7 @@
  *	  -h ID|ALL|-   incoming/active/deferred -> hold/
  *	  -H ID|ALL|-   hold/ -> deferred/ (due now; qmgr is woken)
  *	  -r ID|ALL|-   the unchanged file -> maildrop/, which pickup feeds
- *	                through cleanup again
+ *	                through cleanup again (pickup is woken)
  *	  -s            structure check: files in the wrong hash directory are
  *	                moved, names that do not match the file's inode get a
  *	                new queue ID (after a restore from backup)
@@ -15,7 +15,8 @@
  *	Without an action it does -s and -p (as postfix start runs it).
  *	Queue names after the options restrict the actions to those queues.
  * PRIVILEGES: real uid 0 required ("use of this command is reserved for
- *	the superuser"); touches nothing outside queue_directory.
+ *	the superuser"); after reading main.cf it becomes mail_owner (as
+ *	Postfix's postsuper) and touches nothing outside queue_directory.
  * INPUTS: options, queue IDs (checked for the queue ID form), IDs on
  *	stdin for "-" (one per line, at most 1,000,000 lines of 1 KiB).
  * PARAMETERS: queue_directory, hash_queue_depth, hash_queue_names, logging.
@@ -43,7 +44,7 @@
 #include "core/argv.h"
 #include "core/log.h"
 #include "core/mem.h"
-#include "core/safe_file.h"
+#include "core/privs.h"
 #include "daemon/daemon.h"
 #include "ipc/ipc.h"
 #include "queue/qdir.h"
@@ -65,7 +66,9 @@ static const struct op_info {
 	const char *done;	/* per message */
 	const char *total;	/* the count line */
 } ops[OP_COUNT] = {
-	[OP_DELETE] = { { "hold", "incoming", "active", "deferred", NULL }, NULL,
+	/* -d: Postfix's manual says hold, incoming, active, deferred, but the real
+	   program deletes maildrop/ files too (tests/data/mailq/real-postsuper-d-all.err) */
+	[OP_DELETE] = { { "maildrop", "hold", "incoming", "active", "deferred", NULL }, NULL,
 			"removed", "Deleted" },
 	[OP_HOLD] = { { "incoming", "active", "deferred", NULL }, "hold",
 		      "placed on hold", "Placed on hold" },
@@ -229,14 +232,11 @@ static void rename_logs(const char *from, const char *to)
 /* move_file - rename path to dst, creating dst's hash subdirectory; 0 or -1 (logged) */
 static int move_file(const char *path, const char *dst)
 {
-	char *dir = xstrdup(dst);
 	const char *error;
 	int ret;
 
-	*strrchr(dir, '/') = '\0';
-	if (mkdir_p(dir, 0700, &error) < 0)
+	if (qdir_make_parent(dst, &error) < 0)
 		msg_warn("%s", error);
-	xfree(dir);
 	ret = rename(path, dst);
 	if (ret < 0)
 		msg_warn("rename %s to %s: %m", path, dst);
@@ -330,14 +330,34 @@ static void structure_and_purge(int structure, int purge)
 	}
 }
 
-/* wake_qmgr - released mail is due now: ask qmgr to look */
-static void wake_qmgr(void)
+/* wake - released mail is due now (qmgr), requeued mail waits in maildrop/ (pickup) */
+static void wake(const char *service)
 {
-	char *path = ipc_service_path(qdir, "public", "qmgr");
+	char *path = ipc_service_path(qdir, "public", service);
 	const char *error;
 
 	(void)ipc_trigger(path, "W", 1, &error);
 	xfree(path);
+}
+
+/*
+ * drop_to_owner - root is needed only to be allowed in: the queue belongs to
+ * mail_owner, so postsuper works as mail_owner (as Postfix's does) and
+ * everything it creates (hash directories) is mail_owner's
+ */
+static void drop_to_owner(void)
+{
+	struct privs_user u;
+	const char *error;
+
+	if (privs_lookup_user(pfconf_get(cfg, "mail_owner"), &u, &error) < 0)
+		msg_fatal("file %s: parameter mail_owner: %s", pfconf_main_cf(cfg), error);
+	if (u.uid == 0)
+		msg_fatal("file %s: parameter mail_owner: user %s has privileged user ID",
+			  pfconf_main_cf(cfg), u.name);
+	if (privs_drop(u.uid, u.gid, u.name, NULL, &error) < 0)
+		msg_fatal("%s", error);
+	privs_user_free(&u);
 }
 
 int main(int argc, char **argv)
@@ -379,6 +399,7 @@ int main(int argc, char **argv)
 	}
 	if (chdir(qdir) < 0)
 		msg_fatal("chdir %s: %m", qdir);
+	drop_to_owner();
 	if (!any)
 		structure = purge = 1;
 	if (structure || purge)
@@ -388,8 +409,8 @@ int main(int argc, char **argv)
 			continue;
 		n = run_op((enum op)op, &args[op]);
 		msg_info("%s: %ld message%s", ops[op].total, n, n == 1 ? "" : "s");
-		if (op == OP_RELEASE && n > 0)
-			wake_qmgr();
+		if (n > 0 && (op == OP_RELEASE || op == OP_REQUEUE))
+			wake(op == OP_RELEASE ? "qmgr" : "pickup");
 	}
 	return 0;
 }

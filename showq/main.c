@@ -111,7 +111,7 @@ static int entry_read(const char *path, struct entry *e)
 
 	memset(e, 0, sizeof(*e));
 	e->size = -1;
-	if (qfile_open(path, &qf, &error) < 0)
+	if (qdir_open(path, &qf, &error) < 0)
 		return -1;
 	buf_init(&data, QREC_MAX_LEN + 1);
 	while ((ret = qfile_get(qf, &type, &data, &off, &error)) > 0)
@@ -162,18 +162,12 @@ static int send_entry(struct stream *s, struct daemon *d, const char *queue, con
 	return attr_end(s);
 }
 
-/* allowed - the client may list the queue; 0 also fills *name_r for the refusal */
+/* allowed - uid 0, mail_owner, or a user in authorized_mailq_users; *name_r for a refusal */
 static int allowed(uid_t uid, const char **name_r)
 {
-	const char *name = peer_name(uid), *error;
-	int m;
+	const char *error;
+	int m = userlist_permits(showq.acl, uid, showq.owner_uid, name_r, &error);
 
-	*name_r = name != NULL ? name : "unknown";
-	if (uid == 0 || uid == showq.owner_uid)
-		return 1;
-	if (showq.acl == NULL || name == NULL)
-		return 0;
-	m = userlist_match(showq.acl, name, &error);
 	if (m < 0)
 		msg_warn("authorized_mailq_users: %s", error);
 	return m > 0;
@@ -205,29 +199,19 @@ static void send_queues(struct stream *s, struct daemon *d)
 static void serve(int fd, struct daemon *d)
 {
 	struct stream *s = stream_create(fd, 0);
-	struct attr_list greet;
 	const char *name, *error;
 	uid_t uid;
 
 	stream_set_timeout(s, (int)pfconf_get_time(d->cfg, "ipc_timeout") * 1000);
-	attr_list_init(&greet);
 	if (peer_uid(fd, &uid, &error) < 0) {
 		msg_warn("%s", error);
-	} else if (!allowed(uid, &name)) {
-		char num[32];
-
-		snprintf(num, sizeof(num), "%lu", (unsigned long)uid);
-		attr_add(&greet, "status", "denied");
-		attr_add(&greet, "user", name);
-		attr_add(&greet, "uid", num);
-		attr_send_proto(s, "showq", 1, &greet);
 	} else {
-		attr_add(&greet, "status", "0");
-		if (attr_send_proto(s, "showq", 1, &greet) == 0)
+		int ok = allowed(uid, &name);
+
+		if (peer_greet(s, "showq", 1, ok, uid, name) == 0 && ok)
 			send_queues(s, d);
 	}
 	stream_flush(s);
-	attr_list_deinit(&greet);
 	stream_destroy(&s);
 }
 
@@ -237,7 +221,7 @@ static void pre_jail(struct daemon *d)
 	struct privs_user owner;
 	const char *error;
 
-	peer_names_load();
+	userlist_names_load();
 	if (userlist_open(pfconf_get(d->cfg, "authorized_mailq_users"), &showq.acl, &error) < 0)
 		msg_warn("authorized_mailq_users: %s: only root and mail_owner may list the queue",
 			 error);

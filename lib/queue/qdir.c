@@ -5,10 +5,12 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "config/pfconf.h"
 #include "core/buf.h"
@@ -110,6 +112,48 @@ int qdir_find(struct pfconf *cfg, const char *queue_dir, const char *id, const c
 	return 0;
 }
 
+/* make_dir - mkdir dir (and missing parents), owned like its parent */
+static int make_dir(const char *dir, int levels)
+{
+	char *parent = xstrdup(dir), *slash = strrchr(parent, '/');
+	struct stat st;
+	int ret = 0;
+
+	if (slash == NULL || slash == parent) {
+		xfree(parent);
+		return -1;
+	}
+	*slash = '\0';
+	if (stat(parent, &st) < 0 && (errno != ENOENT || levels <= 0 ||
+				       make_dir(parent, levels - 1) < 0 || stat(parent, &st) < 0))
+		ret = -1;
+	if (ret == 0 && mkdir(dir, 0700) < 0 && errno != EEXIST)
+		ret = -1;
+	/* root (postsuper) makes hash directories that mail_owner must use */
+	if (ret == 0 && geteuid() == 0 && chown(dir, st.st_uid, st.st_gid) < 0)
+		ret = -1;
+	xfree(parent);
+	return ret;
+}
+
+int qdir_make_parent(const char *path, const char **error_r)
+{
+	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+	struct stat st;
+	int ret = 0;
+
+	if (slash != NULL) {
+		*slash = '\0';
+		if (stat(dir, &st) < 0 && make_dir(dir, 16) < 0) {
+			snprintf(errbuf, sizeof(errbuf), "create directory %s: %s", dir, strerror(errno));
+			*error_r = errbuf;
+			ret = -1;
+		}
+	}
+	xfree(dir);
+	return ret;
+}
+
 int qdir_move(struct pfconf *cfg, const char *queue_dir, const char *id, const char *from,
 	      const char *to, const char **error_r)
 {
@@ -117,15 +161,9 @@ int qdir_move(struct pfconf *cfg, const char *queue_dir, const char *id, const c
 	char *dst = qfile_path(queue_dir, to, id, qdir_depth(cfg, to));
 	int ret = rename(src, dst);
 
-	if (ret < 0 && errno == ENOENT && strrchr(dst, '/') != NULL) {
-		char *dir = xstrdup(dst);
-		const char *err;
-
-		*strrchr(dir, '/') = '\0';
-		if (mkdir_p(dir, 0700, &err) == 0)
-			ret = rename(src, dst);
-		xfree(dir);
-	}
+	if (ret < 0 && errno == ENOENT && access(src, F_OK) == 0 &&
+	    qdir_make_parent(dst, error_r) == 0)
+		ret = rename(src, dst);
 	if (ret < 0) {
 		snprintf(errbuf, sizeof(errbuf), "rename %s to %s: %s", src, dst, strerror(errno));
 		*error_r = errbuf;
@@ -133,6 +171,17 @@ int qdir_move(struct pfconf *cfg, const char *queue_dir, const char *id, const c
 	xfree(src);
 	xfree(dst);
 	return ret;
+}
+
+int qdir_open(const char *path, struct qfile **qf_r, const char **error_r)
+{
+	const char *slash = strrchr(path, '/');
+	int fd = safe_open(path, O_RDONLY, 0, NULL, error_r);
+
+	if (fd < 0)
+		return -1;
+	*qf_r = qfile_fdopen(fd, slash != NULL ? slash + 1 : path);
+	return 0;
 }
 
 /* unescape - undo the \\ \t \n escaping of a defer log field */

@@ -44,9 +44,24 @@ int qdir_list(const char *queue_dir, const char *queue, int depth, struct argv *
  */
 int qdir_find(struct pfconf *cfg, const char *queue_dir, const char *id, const char **queue_r,
 	      char **path_r);
+/*
+ * qdir_make_parent - create the missing directories above path (hash
+ * subdirectories), each owned like its parent directory (so mail_owner
+ * can use what root's postsuper made); 0 or -1
+ */
+int qdir_make_parent(const char *path, const char **error_r);
 /* qdir_move - rename queue_dir/from/.../id to queue_dir/to/.../id (creates hash subdirs) */
 int qdir_move(struct pfconf *cfg, const char *queue_dir, const char *id, const char *from,
 	      const char *to, const char **error_r);
+
+struct qfile;
+
+/*
+ * qdir_open - a queue file for reading only (showq, flush, postcat may not
+ * or need not write it: maildrop files belong to their submitter); the
+ * safe_open() rules apply (no symlinks, one link)
+ */
+int qdir_open(const char *path, struct qfile **qf_r, const char **error_r);
 
 struct qdir_reason {
 	off_t offset;		/* the recipient's R record in the queue file */

@@ -273,6 +273,8 @@ local     unix  -       n       n       -       -       local
 smtp      unix  -       -       n       -       -       smtp
 relay     unix  -       -       n       -       -       smtp
 error     unix  -       -       n       -       -       error
+showq     unix  n       -       n       -       -       showq
+flush     unix  n       -       n       1000?   0       flush
 """
 
 
