@@ -51,6 +51,13 @@
 #define SCAN_MAX	10000	/* files per scan (the next trigger continues) */
 #define RCPT_MAX	200000	/* recipients of one file */
 #define STALE_TMP_AGE	60	/* seconds before an unlocked .tmp file is removed */
+/*
+ * One cleanup transaction carries at most this many recipients / envelope
+ * bytes (well inside the attribute list limits of lib/ipc/attr.h); a
+ * requeued queue file with more goes through cleanup in batches.
+ */
+#define BATCH_RCPTS	10000
+#define BATCH_BYTES	(4 * 1024 * 1024)
 
 /* what pass 1 learned about a file */
 struct envelope {
@@ -60,7 +67,9 @@ struct envelope {
 	char *sender;
 	struct argv anames, avalues;	/* A records: name, value (the last one counts) */
 	struct attr_list rcpts;		/* rcpt, orcpt, notify in cleanup protocol order */
-	long nrcpt;
+	size_t *rfirst;			/* per recipient: its first item in rcpts */
+	off_t *roff;			/* per recipient: offset of its R record */
+	size_t nrcpt, rcpt_alloc;
 	int content;		/* M ... X seen */
 };
 
@@ -91,6 +100,8 @@ static void env_deinit(struct envelope *e)
 {
 	xfree(e->time);
 	xfree(e->sender);
+	xfree(e->rfirst);
+	xfree(e->roff);
 	argv_deinit(&e->anames);
 	argv_deinit(&e->avalues);
 	attr_list_deinit(&e->rcpts);
@@ -120,7 +131,25 @@ static int add_attr(struct envelope *e, const struct buf *data)
 }
 
 /* envelope_record - one record of pass 1; NULL or the reason the file is corrupt */
-static const char *envelope_record(struct envelope *e, int type, const struct buf *data,
+/* add_rcpt - a recipient group (R and the O/N before it) */
+static void add_rcpt(struct envelope *e, const char *rcpt, off_t off, const char *orcpt,
+		     const char *notify)
+{
+	if (e->nrcpt == e->rcpt_alloc) {
+		e->rcpt_alloc = e->rcpt_alloc ? 2 * e->rcpt_alloc : 16;
+		e->rfirst = xreallocarray(e->rfirst, e->rcpt_alloc, sizeof(*e->rfirst));
+		e->roff = xreallocarray(e->roff, e->rcpt_alloc, sizeof(*e->roff));
+	}
+	e->rfirst[e->nrcpt] = attr_count(&e->rcpts);
+	e->roff[e->nrcpt++] = off;
+	attr_add(&e->rcpts, "rcpt", rcpt);
+	if (orcpt != NULL)
+		attr_add(&e->rcpts, "orcpt", orcpt);
+	if (notify != NULL)
+		attr_add(&e->rcpts, "notify", notify);
+}
+
+static const char *envelope_record(struct envelope *e, int type, const struct buf *data, off_t off,
 				   char **orcpt, char **notify)
 {
 	if (memchr(data->data, '\0', data->len) != NULL && type != QREC_NORM && type != QREC_CONT)
@@ -141,13 +170,9 @@ static const char *envelope_record(struct envelope *e, int type, const struct bu
 	case QREC_NOTIFY: xfree(*notify); *notify = xstrdup(data->data); return NULL;
 	case QREC_DONE: e->full = 1; break;
 	case QREC_RCPT:
-		if (data->len == 0 || ++e->nrcpt > RCPT_MAX)
+		if (data->len == 0 || e->nrcpt >= RCPT_MAX)
 			return data->len == 0 ? "empty recipient record" : "too many recipients";
-		attr_add(&e->rcpts, "rcpt", data->data);
-		if (*orcpt != NULL)
-			attr_add(&e->rcpts, "orcpt", *orcpt);
-		if (*notify != NULL)
-			attr_add(&e->rcpts, "notify", *notify);
+		add_rcpt(e, data->data, off, *orcpt, *notify);
 		break;
 	case QREC_MESG:
 		if (e->content)
@@ -171,10 +196,11 @@ static const char *read_envelope(struct qfile *qf, struct envelope *e)
 	const char *error, *bad = NULL;
 	char *orcpt = NULL, *notify = NULL;
 	int type, r;
+	off_t off;
 
 	buf_init(&data, 0);
-	while (bad == NULL && (r = qfile_get(qf, &type, &data, NULL, &error)) > 0)
-		bad = envelope_record(e, type, &data, &orcpt, &notify);
+	while (bad == NULL && (r = qfile_get(qf, &type, &data, &off, &error)) > 0)
+		bad = envelope_record(e, type, &data, off, &orcpt, &notify);
 	xfree(orcpt);
 	xfree(notify);
 	buf_deinit(&data);
@@ -201,9 +227,11 @@ static void copy_attrs(const struct envelope *e, const char *const *list, struct
 			attr_add(l, list[i], env_attr(e, list[i]));
 }
 
-/* build_envelope - the cleanup protocol's envelope list */
-static void build_envelope(const struct envelope *e, struct attr_list *l)
+/* build_envelope - the cleanup protocol's envelope list, recipients [first, last) */
+static void build_envelope(const struct envelope *e, size_t first, size_t last, struct attr_list *l)
 {
+	size_t from = first < e->nrcpt ? e->rfirst[first] : attr_count(&e->rcpts);
+	size_t to = last < e->nrcpt ? e->rfirst[last] : attr_count(&e->rcpts);
 	char uid[32];
 
 	attr_add(l, "origin", e->full ? "local" : "pickup");
@@ -221,7 +249,7 @@ static void build_envelope(const struct envelope *e, struct attr_list *l)
 		if (e->uid == 0 || e->uid == pk.owner)
 			copy_attrs(e, trusted_attrs, l);
 	}
-	for (size_t i = 0; i < attr_count(&e->rcpts); i++)
+	for (size_t i = from; i < to; i++)
 		attr_add(l, e->rcpts.names.v[i], e->rcpts.values.v[i]);
 }
 
@@ -291,15 +319,13 @@ static struct qfile *open_same(const char *path, const struct stat *st1)
 	return qf;
 }
 
-/* result - act on cleanup's answer; 0 done with the file, 1 keep it for later */
+/* result - cleanup's answer: 0 these recipients are finished, 1 keep them for later */
 static int result(const char *path, const char *id, const struct envelope *e,
 		  const struct cleanup_result *res)
 {
-	if (res->status == 0) {
-		if (unlink(path) < 0 && errno != ENOENT)
-			msg_warn("%s: remove %s: %m", id, path);
+	(void)id;
+	if (res->status == 0)
 		return 0;
-	}
 	if (res->status == 4) {
 		msg_warn("%s: uid=%ld: %s %s %s (will retry)", path, (long)e->uid, res->code, res->dsn,
 			 res->reason);
@@ -307,42 +333,110 @@ static int result(const char *path, const char *id, const struct envelope *e,
 	}
 	msg_warn("%s: uid=%ld: message rejected: %s %s %s", path, (long)e->uid, res->code, res->dsn,
 		 res->reason);
-	if (unlink(path) < 0 && errno != ENOENT)
-		msg_warn("remove %s: %m", path);
-	return 0;
+	return 0;	/* finished too: the file is removed (no bounce yet, see docs/submission.md) */
 }
 
-/* feed - one valid file through cleanup; 0 handled, 1 kept, -1 cleanup unavailable */
-static int feed(const char *path, const struct envelope *e, const struct stat *st)
+/*
+ * feed - recipients [first, last) of a valid file through cleanup:
+ * 0 finished, 1 keep the file (temporary failure, or it changed), -1
+ * cleanup unavailable (stop the scan)
+ */
+static int feed(const char *path, const struct envelope *e, const struct stat *st, size_t first,
+		size_t last)
 {
 	struct cleanup_client *cc;
 	struct cleanup_result res;
 	struct attr_list env;
 	struct qfile *qf;
-	const char *error;
-	int ret = -1;
+	const char *error = NULL;
+	int ret = 1;
 
 	if (cleanup_open(".", pk.timeout_ms, &cc, &error) < 0) {
 		msg_warn("connect to cleanup service: %s", error);
 		return -1;
 	}
 	attr_list_init(&env);
-	build_envelope(e, &env);
+	build_envelope(e, first, last, &env);
 	if (cleanup_send_envelope(cc, &env, &error) == 0) {
 		msg_info("%s: uid=%ld from=<%s>", cleanup_queue_id(cc), (long)e->uid, e->sender);
 		if ((qf = open_same(path, st)) == NULL) {
-			ret = 0;	/* gone or replaced meanwhile: the next scan sees it again */
+			error = "file changed while it was read";	/* the next scan sees it again */
 		} else {
 			if (send_content(cc, qf, &error) == 0 && cleanup_finish(cc, &res, &error) == 0)
 				ret = result(path, cleanup_queue_id(cc), e, &res);
 			qfile_close(&qf);
 		}
 	}
-	if (ret < 0)
+	if (ret == 1 && error != NULL)
 		msg_warn("%s: cleanup service: %s", path, error);
 	attr_list_deinit(&env);
 	cleanup_close(&cc);
 	return ret;
+}
+
+/* batch_end - the end of the batch that starts at recipient first */
+static size_t batch_end(const struct envelope *e, size_t first)
+{
+	size_t last = first, bytes = 0;
+
+	while (last < e->nrcpt && last - first < BATCH_RCPTS) {
+		size_t end = last + 1 < e->nrcpt ? e->rfirst[last + 1] : attr_count(&e->rcpts);
+
+		for (size_t i = e->rfirst[last]; i < end; i++)
+			bytes += strlen(e->rcpts.values.v[i]) + 16;
+		if (bytes > BATCH_BYTES && last > first)
+			break;
+		last++;
+	}
+	return last;
+}
+
+/*
+ * mark_batch - recipients [first, last) went through: mark them done in the
+ * file (a requeued queue file belongs to mail_owner), so a retry after a
+ * later failure does not send them twice; -1 when that is not possible
+ */
+static int mark_batch(const char *path, const struct envelope *e, size_t first, size_t last)
+{
+	const char *error;
+	int fd = safe_open(path, O_RDWR, 0, NULL, &error), ret = 0;
+
+	if (fd < 0) {
+		msg_warn("%s: cannot record delivered recipients: %s", path, error);
+		return -1;
+	}
+	/* the type bytes (as qfile_mark_done), but one fdatasync for the batch */
+	for (size_t i = first; i < last && ret == 0; i++) {
+		char type, done = QREC_DONE;
+
+		if (pread(fd, &type, 1, e->roff[i]) != 1 || type != QREC_RCPT
+		    || pwrite(fd, &done, 1, e->roff[i]) != 1)
+			ret = -1;
+	}
+	if (ret == 0 && fdatasync(fd) < 0)
+		ret = -1;
+	if (ret < 0)
+		msg_warn("%s: cannot record delivered recipients: %m", path);
+	close(fd);
+	return ret;
+}
+
+/* feed_batches - the whole file, in batches; feed()'s result for the file */
+static int feed_batches(const char *path, const struct envelope *e, const struct stat *st)
+{
+	size_t first = 0;
+
+	do {
+		size_t last = batch_end(e, first);
+		int r = feed(path, e, st, first, last);
+
+		if (r != 0)
+			return r;
+		if (last < e->nrcpt && mark_batch(path, e, first, last) < 0)
+			return 1;
+		first = last;
+	} while (first < e->nrcpt);
+	return 0;
 }
 
 /* pickup_file - maildrop/NAME: 0 handled (or skipped), 1 kept, -1 stop the scan */
@@ -367,8 +461,8 @@ static int pickup_file(const char *name)
 	qfile_close(&qf);
 	if (why != NULL)
 		move_corrupt(name, st.st_uid, why);
-	else
-		ret = feed(path, &e, &st);
+	else if ((ret = feed_batches(path, &e, &st)) == 0 && unlink(path) < 0 && errno != ENOENT)
+		msg_warn("remove %s: %m", path);
 	env_deinit(&e);
 	xfree(path);
 	return ret;

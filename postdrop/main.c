@@ -49,7 +49,9 @@
 #include "queue/qfile.h"
 
 #define USAGE "usage: postdrop [-c config_dir] [-v]"
-#define RCPT_MAX 100000		/* recipients in one submission */
+/* one submission must fit one cleanup transaction of pickup (BATCH_* in pickup/main.c) */
+#define RCPT_MAX	10000		/* recipients */
+#define ENVELOPE_MAX	(4 * 1024 * 1024)	/* bytes of envelope records */
 
 #ifdef __SANITIZE_ADDRESS__
 /*
@@ -79,6 +81,7 @@ struct drop {
 	int state;		/* 0 envelope, 1 content, 2 after X */
 	int have_sender, notify_pending;
 	long nrcpt;
+	long long envelope;	/* bytes of envelope records so far */
 };
 
 /* clean_env - a set-gid program keeps only what it needs from the environment */
@@ -141,7 +144,7 @@ static int record_ok(struct drop *d, int type, const struct buf *data)
 			return !d->notify_pending++;
 		if (type == QREC_RCPT) {
 			d->notify_pending = 0;
-			return data->len > 0 && ++d->nrcpt <= RCPT_MAX;
+			return data->len > 0;
 		}
 		if (type == QREC_MESG)
 			return d->have_sender && !d->notify_pending && (d->state = 1);
@@ -174,6 +177,12 @@ static void copy(struct drop *d)
 
 	buf_init(&data, 0);
 	while ((r = qfile_get(d->in, &type, &data, NULL, &error)) > 0) {
+		if (d->state == 0 && ((type == QREC_RCPT && ++d->nrcpt > RCPT_MAX)
+				      || (d->envelope += (long long)data.len) > ENVELOPE_MAX)) {
+			qfile_abandon(&d->out);
+			msg_fatal("uid=%ld: too many recipients (at most %d, %d bytes)", d->uid,
+				  RCPT_MAX, ENVELOPE_MAX);
+		}
 		if (!record_ok(d, type, &data)) {
 			qfile_abandon(&d->out);
 			msg_warn("stdin: unexpected record type %d", type);

@@ -237,6 +237,8 @@ static void cmd_data(struct session *s, const char *arg)
 	reply(s, "354 End data with <CR><LF>.<CR><LF>");
 	if (data_lines(s, d) < 0) {
 		sm_drop_abort(&d);
+		if (stream_timed_out(s->in))
+			reply(s, "421 4.4.2 %s Error: timeout exceeded", s->host);
 		s->quit = 1;
 		return;
 	}

@@ -85,5 +85,50 @@ class TestMaildropToQueue(unittest.TestCase):
         self.assertIn("uid=%d from=<%s>" % (self.uid, self.login), self.inst.log())
 
 
+class TestRequeueBatches(unittest.TestCase):
+    """A requeued queue file with more recipients than one cleanup transaction carries."""
+
+    def setUp(self):
+        port = free_port()
+        master_cf = "".join(l + "\n" for l in (pctest.MAIL_MASTER_CF % {"smtpd": "127.0.0.1:%d" % port}).splitlines()
+                            if not l.startswith("qmgr"))      # no qmgr: new files stay in incoming/
+        self.inst = Instance(main_cf_extra="mydestination = localhost\n", master_cf=master_cf)
+        self.addCleanup(self.inst.stop)
+
+    def test_batches_of_10000(self):
+        r = self.inst.postfix("check")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        recs = [("T", "1700000000.000001"), ("S", "big@example.org"), ("A", "origin=smtpd"),
+                ("A", "rewrite_context=remote"), ("M", ""), ("L", "Subject: many"), ("L", ""),
+                ("L", "body"), ("X", ""), ("C", "20 0 10002"), ("R", "done@remote.example")]
+        recs += [("R", "r%05d@remote.example" % i) for i in range(10001)]
+        path = os.path.join(self.inst.spool, "maildrop", "A1B2C3D4E5")
+        qfile.write(path, recs)
+        data = bytearray(open(path, "rb").read())
+        off = [o for t, d, o in qfile.read(path) if d == b"done@remote.example"][0]
+        data[off] = ord("D")                                    # delivered before the requeue
+        with open(path, "wb") as f:
+            f.write(data)
+        if os.getuid() == 0:
+            owner = pctest.pwd.getpwnam(pctest.mail_owner())
+            os.chown(path, owner.pw_uid, owner.pw_gid)
+        r = self.inst.postfix("start")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        incoming = os.path.join(self.inst.spool, "incoming")
+        wait_for(lambda: len([n for n in os.listdir(incoming) if not n.startswith(".")]) == 2
+                 and not os.path.exists(path), 60, what="two queue files (log:\n%s)" % self.inst.log()[-2000:])
+        counts, seen = [], set()
+        for n in os.listdir(incoming):
+            rr = [d for t, d, _ in qfile.read(os.path.join(incoming, n)) if t == "R"]
+            counts.append(len(rr))
+            seen.update(rr)
+            content = b"\n".join(d for t, d, _ in qfile.read(os.path.join(incoming, n)) if t == "L")
+            self.assertEqual(content.count(b"Received:"), 0)
+        self.assertEqual(sorted(counts), [1, 10000])
+        self.assertEqual(len(seen), 10001)
+        self.assertNotIn(b"done@remote.example", seen)
+        self.assertEqual(self.inst.log().count("from=<big@example.org>"), 2)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -9,6 +9,7 @@ import os
 import shutil
 import socket
 import subprocess
+import threading
 import time
 import unittest
 
@@ -145,6 +146,12 @@ class TestModes(Submit):
             self.assertEqual(msg["Subject"], "three")
             self.assertIn("Someone", msg["Cc"])
 
+    def test_recipient_limit(self):
+        r = self.sendmail(*["r%05d@remote.example" % i for i in range(10001)])
+        self.assertEqual(r.returncode, 75)
+        self.assertIn("postdrop: fatal: uid=0: too many recipients (at most 10000, 4194304 bytes)\n", r.stderr)
+        self.assertEqual(self.maildrop(), [])
+
     def test_recipient_lists_on_the_command_line(self):
         a, b = self.other_user(), self.other_user()
         r = self.sendmail("Some One <%s@localhost>, %s@localhost (comment)" % (self.user, a[0]),
@@ -216,6 +223,24 @@ class TestModes(Submit):
         self.assertIn("from client.example (localhost [127.0.0.1])", msg["Received"])
         self.assertIn("by test.example (Postfix) with ESMTP id", msg["Received"])
         self.assertEqual(msg.get_payload(), ".dot\nline\n")
+
+    def test_smtp_mode_timeout(self):
+        with open(os.path.join(self.inst.etc, "main.cf"), "a") as f:
+            f.write("smtpd_timeout = 1s\n")
+        p = subprocess.Popen([SENDMAIL, "-C", self.inst.etc, "-bs"], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        p.stdin.write(("HELO h\r\nMAIL FROM:<a@b>\r\nRCPT TO:<%s>\r\nDATA\r\nSubject: slow\r\n" % self.user).encode())
+        p.stdin.flush()
+        killer = threading.Timer(20, p.kill)
+        killer.start()
+        out = p.stdout.read()      # stdin stays open: only the 1 s timeout ends the session
+        killer.cancel()
+        p.stdin.close()
+        p.wait()
+        self.assertTrue(out.endswith(b"421 4.4.2 test.example Error: timeout exceeded\r\n"), out)
+        time.sleep(1.5)
+        self.assertEqual(self.maildrop(), [])
+        self.assertEqual(count_maildir(self.home), 0)
 
     def test_mailq_and_flush_modes(self):
         r = self.sendmail("-bp", input="")
