@@ -26,6 +26,7 @@
 
 #define VAREXP_MAX_DEPTH 10	/* nested %{if} */
 #define VAREXP_MAX_FIELDS 8
+#define VAREXP_MAX_PAD 4096	/* zero padding (%04u, %8.256Nu) is capped here */
 
 static char errbuf[512];
 
@@ -213,7 +214,8 @@ static void apply_letter(char m, struct buf *v, const struct mods *md)
 
 		if (md->has_width && md->width > 0)
 			h %= (uint32_t)md->width;
-		buf_printf(&t, "%0*x", md->has_offset && md->offset > 0 ? (int)md->offset : 0, h);
+		buf_printf(&t, "%0*x", md->has_offset && md->offset > 0 ?
+			   (int)(md->offset < VAREXP_MAX_PAD ? md->offset : VAREXP_MAX_PAD) : 0, h);
 		buf_set(v, t.data, t.len);
 		break;
 	}
@@ -263,7 +265,7 @@ static void substring(struct buf *v, const struct mods *md, struct buf *out)
 			n = n + md->width < 0 ? 0 : n + md->width;
 	}
 	if (md->has_width && md->zero_pad)
-		for (long i = n; i < md->width; i++)
+		for (long i = n; i < md->width && i < VAREXP_MAX_PAD; i++)
 			buf_append_c(out, '0');
 	buf_append(out, v->data + start, (size_t)n);
 }
