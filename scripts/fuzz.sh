@@ -44,7 +44,7 @@ for target in maincf mastercf maps qfile ipc hdr_addr dconf; do
 	[ "$target" = dconf ] && cp "$top/../shared/compat/debian-dovecot-2.3/conf.d/"*.conf "$corpus/"
 	n=$runs
 	case $target in maps|qfile|ipc) n=$((runs / 5)) ;; esac	# each input writes a file or a socket: slower
-	case $target in dconf) n=$((runs / 15)) ;; esac	# each input builds the whole default tree
+	case $target in dconf) n=$((runs / 30)) ;; esac	# each input builds the whole default tree
 	echo "fuzz_$target: $n runs, seed $seed"
 	if ! (cd "$out" && ASAN_OPTIONS=detect_leaks=0 "./fuzz_$target" -runs="$n" -seed="$seed" \
 		-max_len=4096 -timeout=5 -rss_limit_mb=2048 "$corpus" > "fuzz_$target.log" 2>&1); then

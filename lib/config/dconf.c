@@ -41,15 +41,6 @@ const struct dconf_def *dconf_global_def(const char *key)
 	return NULL;
 }
 
-const char *dconf_keep(const struct dconf *ccfg, char *s)
-{
-	struct dconf *cfg = (struct dconf *)ccfg;
-
-	cfg->strings = xreallocarray(cfg->strings, cfg->nstrings + 1, sizeof(char *));
-	cfg->strings[cfg->nstrings++] = s;
-	return s;
-}
-
 /* kv_push - append an empty kv slot */
 static struct dconf_kv *kv_push(struct dconf_sect *s)
 {
@@ -221,9 +212,6 @@ void dconf_free(struct dconf **cfgp)
 	if (cfg == NULL)
 		return;
 	dconf_sect_free(cfg->root);
-	for (size_t i = 0; i < cfg->nstrings; i++)
-		xfree(cfg->strings[i]);
-	xfree(cfg->strings);
 	xfree(cfg->path);
 	xfree(cfg->unclosed);
 	xfree(cfg);

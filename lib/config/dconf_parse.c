@@ -705,6 +705,40 @@ static int logical_line(struct pstate *ps, char *line)
 	return ret;
 }
 
+/*
+ * physical_line - one line of the file (p: leading blanks skipped): add it
+ * to the logical line in lb, or run the logical line it completes
+ */
+static int physical_line(struct pstate *ps, struct buf *lb, char *p, int *first_line)
+{
+	size_t pl;
+	int ret, last;
+
+	if (*p == '#' && lb->len == 0)
+		return 0;
+	strip_comment(ps, p);
+	trim_right(p);
+	pl = strlen(p);
+	if (lb->len == 0)
+		*first_line = ps->line;
+	if (pl > 0 && p[pl - 1] == '\\') {
+		/* continuation: joined with one space */
+		p[pl - 1] = '\0';
+		trim_right(p);
+		if (buf_append_str(lb, p) < 0 || buf_append_c(lb, ' ') < 0)
+			return perr(ps, "Line too long");
+		return 0;
+	}
+	if (buf_append_str(lb, p) < 0)
+		return perr(ps, "Line too long");
+	last = ps->line;
+	ps->line = *first_line;
+	ret = logical_line(ps, lb->data);
+	ps->line = last;
+	buf_reset(lb);
+	return ret;
+}
+
 /* parse_text - every line of one file */
 static int parse_text(struct pstate *ps, const char *name, const char *text, size_t len)
 {
@@ -725,8 +759,7 @@ static int parse_text(struct pstate *ps, const char *name, const char *text, siz
 	while (pos < len && ret == 0) {
 		const char *nl = memchr(text + pos, '\n', len - pos);
 		size_t n = nl != NULL ? (size_t)(nl - (text + pos)) : len - pos;
-		char *phys, *p;
-		size_t pl;
+		char *phys;
 
 		ps->line++;
 		if (n > DCONF_MAX_LINE) {
@@ -735,34 +768,7 @@ static int parse_text(struct pstate *ps, const char *name, const char *text, siz
 		}
 		phys = xstrndup(text + pos, n);
 		pos += n + (nl != NULL);
-		p = skip_ws(phys);
-		if (*p == '#' && lb.len == 0) {
-			xfree(phys);
-			continue;
-		}
-		strip_comment(ps, p);
-		trim_right(p);
-		pl = strlen(p);
-		if (lb.len == 0)
-			first_line = ps->line;
-		if (pl > 0 && p[pl - 1] == '\\') {
-			p[pl - 1] = '\0';
-			trim_right(p);
-			if (buf_append_str(&lb, p) < 0 || buf_append_c(&lb, ' ') < 0)
-				ret = perr(ps, "Line too long");
-			xfree(phys);
-			continue;
-		}
-		if (buf_append_str(&lb, p) < 0) {
-			ret = perr(ps, "Line too long");
-		} else {
-			int last = ps->line;
-
-			ps->line = first_line;
-			ret = logical_line(ps, lb.data);
-			ps->line = last;
-		}
-		buf_reset(&lb);
+		ret = physical_line(ps, &lb, skip_ws(phys), &first_line);
 		xfree(phys);
 	}
 	if (ret == 0 && lb.len > 0)
