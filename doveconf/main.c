@@ -160,8 +160,8 @@ int main(int argc, char **argv)
 	if (o.defaults) {
 		cfg = dconf_create_default();
 	} else if (dconf_load(&cfg, o.path, DCONF_FLAG_NO_CHECKS |
-			      ((o.flags & DCONF_DUMP_EXPAND) ? 0 : DCONF_FLAG_NO_FILE_VALUES),
-			      &error) < 0) {
+			      ((o.flags & DCONF_DUMP_EXPAND) ? DCONF_FLAG_EXPAND_VALUES :
+			       DCONF_FLAG_NO_FILE_VALUES), &error) < 0) {
 		fail(error);
 	}
 	if (o.filtered)

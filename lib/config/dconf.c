@@ -41,15 +41,6 @@ const struct dconf_def *dconf_global_def(const char *key)
 	return NULL;
 }
 
-const char *dconf_keep(const struct dconf *ccfg, char *s)
-{
-	struct dconf *cfg = (struct dconf *)ccfg;
-
-	cfg->strings = xreallocarray(cfg->strings, cfg->nstrings + 1, sizeof(char *));
-	cfg->strings[cfg->nstrings++] = s;
-	return s;
-}
-
 /* kv_push - append an empty kv slot */
 static struct dconf_kv *kv_push(struct dconf_sect *s)
 {
@@ -169,12 +160,24 @@ static struct dconf_sect *builtin_section(struct dconf *cfg, struct dconf_sect *
 /* add_builtins - the default services with their listeners and built-in values */
 static void add_builtins(struct dconf *cfg)
 {
+	struct dconf_sect *svc = NULL, *lst = NULL;
+
+	/* rows come grouped by service and listener: remember the last ones */
 	for (const struct dconf_builtin *b = dconf_builtins; b->service != NULL; b++) {
-		struct dconf_sect *s = builtin_section(cfg, cfg->root, "service", b->service);
+		struct dconf_sect *s;
 		struct dconf_kv *kv;
 
-		if (b->ltype != NULL)
-			s = builtin_section(cfg, s, b->ltype, b->lname);
+		if (svc == NULL || strcmp(svc->name, b->service) != 0) {
+			svc = builtin_section(cfg, cfg->root, "service", b->service);
+			lst = NULL;
+		}
+		s = svc;
+		if (b->ltype != NULL) {
+			if (lst == NULL || strcmp(lst->type, b->ltype) != 0 ||
+			    strcmp(lst->name, b->lname) != 0)
+				lst = builtin_section(cfg, svc, b->ltype, b->lname);
+			s = lst;
+		}
 		kv = dconf_kv_find(s, b->key);
 		if (kv == NULL)
 			msg_panic("dconf table: %s has no setting %s", s->type, b->key);
@@ -209,9 +212,6 @@ void dconf_free(struct dconf **cfgp)
 	if (cfg == NULL)
 		return;
 	dconf_sect_free(cfg->root);
-	for (size_t i = 0; i < cfg->nstrings; i++)
-		xfree(cfg->strings[i]);
-	xfree(cfg->strings);
 	xfree(cfg->path);
 	xfree(cfg->unclosed);
 	xfree(cfg);

@@ -48,6 +48,14 @@ const char *dconf_default_path(void);
 /* dconf_load flags */
 #define DCONF_FLAG_NO_FILE_VALUES (1u << 0)	/* do not read <path values (doveconf -n) */
 #define DCONF_FLAG_NO_CHECKS	(1u << 1)	/* skip dconf_check (doveconf runs it after printing) */
+/*
+ * DCONF_FLAG_EXPAND_VALUES - expand every unquoted space-separated "$name"
+ * token while parsing ($ENV:NAME = environment; an unknown name is the
+ * error "Unknown variable: $name"), as doveconf -x and Dovecot's config
+ * process do.  Without it only "$key" in "key = ..." is expanded at parse
+ * time and the getters expand "$global" tokens when asked.
+ */
+#define DCONF_FLAG_EXPAND_VALUES (1u << 2)
 
 /*
  * dconf_load - read path (NULL: $DOVECOT_CONFIG if set, else

@@ -425,6 +425,7 @@ static void simple_sect(const struct dconf *cfg, const struct dconf_sect *s, con
 			unsigned flags, struct buf *out)
 {
 	const struct dconf_def *defs = s->parent == NULL ? dconf_global_defs : s->tdesc->defs;
+	size_t j = 0;	/* typed sections keep their kvs in table order */
 
 	for (const struct dconf_def *d = defs; d->key != NULL; d++) {
 		struct dconf_kv *kv;
@@ -439,7 +440,7 @@ static void simple_sect(const struct dconf *cfg, const struct dconf_sect *s, con
 			buf_printf(out, "%s%s=%s\n", prefix, d->key, s->name);
 			continue;
 		}
-		kv = dconf_kv_find(s, d->key);
+		kv = j < s->nkv && s->kv[j].tdef == d ? &s->kv[j++] : dconf_kv_find(s, d->key);
 		if (kv == NULL)
 			continue;
 		/* -n -S compares with the section type's default, not a built-in service's */

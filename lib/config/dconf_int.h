@@ -71,8 +71,6 @@ struct dconf {
 	struct dconf_sect *root;
 	size_t nsections;
 	char *unclosed;			/* "file:line" of a section EOF left open */
-	char **strings;			/* expansion results, freed with the config */
-	size_t nstrings;
 };
 
 /* dconf_sect_new - a section of type (table description tdesc, may be NULL) under parent */
@@ -103,8 +101,6 @@ int dconf_parse_net(const char *text, int *family_r, unsigned char addr_r[16], u
 		    const char **error_r);
 /* dconf_kv_value - effective value of kv (file content, $name expanded, or default) */
 const char *dconf_kv_value(const struct dconf *cfg, struct dconf_kv *kv);
-/* dconf_keep - remember a string for the config's lifetime and return it */
-const char *dconf_keep(const struct dconf *cfg, char *s);
 
 /* dconf_buf_take - b's content as a malloc()ed string; b is released */
 static inline char *dconf_buf_take(struct buf *b)

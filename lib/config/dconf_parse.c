@@ -238,21 +238,63 @@ static const char *current_value(const struct pstate *ps, const char *key)
 	return "";
 }
 
-/* expand_self - replace space-separated "$key" tokens by the current value of key */
-static char *expand_self(const struct pstate *ps, const char *key, const char *v)
+/* global_now - value of a global setting as set so far (or its default), NULL if unknown */
+static const char *global_now(const struct pstate *ps, const char *name)
+{
+	struct dconf_kv *kv = dconf_kv_find(ps->cfg->root, name);
+
+	if (kv == NULL)
+		return NULL;
+	return kv->val != NULL ? kv->val : kv->def != NULL ? kv->def : "";
+}
+
+/*
+ * expand_token - one space-separated "$..." token: the key being set is its
+ * value so far; with DCONF_FLAG_EXPAND_VALUES also $ENV:NAME and other
+ * globals (unknown: error).  Other tokens are copied.
+ */
+static int expand_token(const struct pstate *ps, const char *key, const char *t, size_t n,
+			struct buf *b)
+{
+	size_t kl = strlen(key);
+	char *name;
+	const char *v;
+
+	if (n == kl + 1 && t[0] == '$' && memcmp(t + 1, key, kl) == 0) {
+		buf_append_str(b, current_value(ps, key));
+		return 0;
+	}
+	if (!(ps->flags & DCONF_FLAG_EXPAND_VALUES) || n < 2 || t[0] != '$') {
+		buf_append(b, t, n);
+		return 0;
+	}
+	name = xstrndup(t + 1, n - 1);
+	if (strncmp(name, "ENV:", 4) == 0)
+		v = getenv(name + 4) != NULL ? getenv(name + 4) : "";
+	else
+		v = global_now(ps, name);
+	xfree(name);
+	if (v == NULL)
+		return -1;
+	buf_append_str(b, v);
+	return 0;
+}
+
+/* expand_refs - every space-separated token of v; NULL (error set) on an unknown variable */
+static char *expand_refs(struct pstate *ps, const char *key, const char *v)
 {
 	struct buf b;
-	size_t kl = strlen(key);
 
 	buf_init(&b, 0);
 	while (*v != '\0') {
 		const char *end = strchr(v, ' ');
 		size_t n = end != NULL ? (size_t)(end - v) : strlen(v);
 
-		if (n == kl + 1 && v[0] == '$' && memcmp(v + 1, key, kl) == 0)
-			buf_append_str(&b, current_value(ps, key));
-		else
-			buf_append(&b, v, n);
+		if (expand_token(ps, key, v, n, &b) < 0) {
+			perr(ps, "Unknown variable: %.*s", (int)(n > 500 ? 500 : n), v);
+			buf_deinit(&b);
+			return NULL;
+		}
 		v += n;
 		if (*v == ' ')
 			buf_append_c(&b, *v++);
@@ -298,9 +340,9 @@ static int file_value(struct pstate *ps, struct dconf_kv *kv, const char *key, c
 	if (read_file(path, DCONF_MAX_FILE, &text, &len) < 0) {
 		int e = errno;
 
+		perr(ps, "%s: Can't open file %s: %s", key, path, strerror(e));
 		xfree(path);
-		return perr(ps, "%s: Can't open file %s: %s", key, skip_ws((char *)v + 1),
-			    strerror(e));
+		return -1;
 	}
 	xfree(path);
 	if (memchr(text, '\0', len) != NULL) {
@@ -376,7 +418,9 @@ static int set_value(struct pstate *ps, const char *key, const char *v)
 		value = xstrdup(v);
 		is_file = 1;
 	} else if (strchr(v, '$') != NULL) {
-		value = expand_self(ps, key, v);
+		value = expand_refs(ps, key, v);
+		if (value == NULL)
+			return -1;
 	} else {
 		value = xstrdup(v);
 	}
@@ -705,6 +749,40 @@ static int logical_line(struct pstate *ps, char *line)
 	return ret;
 }
 
+/*
+ * physical_line - one line of the file (p: leading blanks skipped): add it
+ * to the logical line in lb, or run the logical line it completes
+ */
+static int physical_line(struct pstate *ps, struct buf *lb, char *p, int *first_line)
+{
+	size_t pl;
+	int ret, last;
+
+	if (*p == '#' && lb->len == 0)
+		return 0;
+	strip_comment(ps, p);
+	trim_right(p);
+	pl = strlen(p);
+	if (lb->len == 0)
+		*first_line = ps->line;
+	if (pl > 0 && p[pl - 1] == '\\') {
+		/* continuation: joined with one space */
+		p[pl - 1] = '\0';
+		trim_right(p);
+		if (buf_append_str(lb, p) < 0 || buf_append_c(lb, ' ') < 0)
+			return perr(ps, "Line too long");
+		return 0;
+	}
+	if (buf_append_str(lb, p) < 0)
+		return perr(ps, "Line too long");
+	last = ps->line;
+	ps->line = *first_line;
+	ret = logical_line(ps, lb->data);
+	ps->line = last;
+	buf_reset(lb);
+	return ret;
+}
+
 /* parse_text - every line of one file */
 static int parse_text(struct pstate *ps, const char *name, const char *text, size_t len)
 {
@@ -725,8 +803,7 @@ static int parse_text(struct pstate *ps, const char *name, const char *text, siz
 	while (pos < len && ret == 0) {
 		const char *nl = memchr(text + pos, '\n', len - pos);
 		size_t n = nl != NULL ? (size_t)(nl - (text + pos)) : len - pos;
-		char *phys, *p;
-		size_t pl;
+		char *phys;
 
 		ps->line++;
 		if (n > DCONF_MAX_LINE) {
@@ -735,34 +812,7 @@ static int parse_text(struct pstate *ps, const char *name, const char *text, siz
 		}
 		phys = xstrndup(text + pos, n);
 		pos += n + (nl != NULL);
-		p = skip_ws(phys);
-		if (*p == '#' && lb.len == 0) {
-			xfree(phys);
-			continue;
-		}
-		strip_comment(ps, p);
-		trim_right(p);
-		pl = strlen(p);
-		if (lb.len == 0)
-			first_line = ps->line;
-		if (pl > 0 && p[pl - 1] == '\\') {
-			p[pl - 1] = '\0';
-			trim_right(p);
-			if (buf_append_str(&lb, p) < 0 || buf_append_c(&lb, ' ') < 0)
-				ret = perr(ps, "Line too long");
-			xfree(phys);
-			continue;
-		}
-		if (buf_append_str(&lb, p) < 0) {
-			ret = perr(ps, "Line too long");
-		} else {
-			int last = ps->line;
-
-			ps->line = first_line;
-			ret = logical_line(ps, lb.data);
-			ps->line = last;
-		}
-		buf_reset(&lb);
+		ret = physical_line(ps, &lb, skip_ws(phys), &first_line);
 		xfree(phys);
 	}
 	if (ret == 0 && lb.len > 0)

@@ -26,6 +26,7 @@
 
 #define VAREXP_MAX_DEPTH 10	/* nested %{if} */
 #define VAREXP_MAX_FIELDS 8
+#define VAREXP_MAX_PAD 4096	/* zero padding (%04u, %8.256Nu) is capped here */
 
 static char errbuf[512];
 
@@ -213,7 +214,8 @@ static void apply_letter(char m, struct buf *v, const struct mods *md)
 
 		if (md->has_width && md->width > 0)
 			h %= (uint32_t)md->width;
-		buf_printf(&t, "%0*x", md->has_offset && md->offset > 0 ? (int)md->offset : 0, h);
+		buf_printf(&t, "%0*x", md->has_offset && md->offset > 0 ?
+			   (int)(md->offset < VAREXP_MAX_PAD ? md->offset : VAREXP_MAX_PAD) : 0, h);
 		buf_set(v, t.data, t.len);
 		break;
 	}
@@ -263,7 +265,7 @@ static void substring(struct buf *v, const struct mods *md, struct buf *out)
 			n = n + md->width < 0 ? 0 : n + md->width;
 	}
 	if (md->has_width && md->zero_pad)
-		for (long i = n; i < md->width; i++)
+		for (long i = n; i < md->width && i < VAREXP_MAX_PAD; i++)
 			buf_append_c(out, '0');
 	buf_append(out, v->data + start, (size_t)n);
 }
@@ -617,16 +619,53 @@ static size_t brace_end(const char *s, size_t len)
 	return len;
 }
 
-/* expand - the template (len bytes) into out; 1, 0 (unknown variable) or -1 */
+/* expand_var - one variable after '%' (*pp is past the '%'); 1 or -1 */
+static int expand_var(struct vctx *c, const char **pp, const char *end, struct buf *out)
+{
+	struct mods md;
+	const char *p = parse_mods(*pp, &md);
+	struct buf value;
+	int ret = 1;
+
+	if (p >= end) {
+		*pp = p;
+		return 1;
+	}
+	buf_init(&value, 0);
+	if (*p == '{') {
+		size_t e = brace_end(p + 1, (size_t)(end - p - 1));
+
+		if (e == (size_t)(end - p - 1)) {
+			buf_deinit(&value);
+			snprintf(errbuf, sizeof(errbuf), "Missing '}' in %%{");
+			return -1;
+		}
+		ret = long_value(c, p + 1, e, &value);
+		p += e + 2;
+	} else {
+		const struct varexp_entry *e = find_short(c->table, *p);
+		char k[2] = { *p, '\0' };
+
+		if (e != NULL)
+			buf_append_str(&value, e->value != NULL ? e->value : "");
+		else
+			unknown(c, k);
+		p++;
+	}
+	if (ret > 0)
+		finish_value(value.data, &md, out);
+	buf_deinit(&value);
+	*pp = p;
+	return ret < 0 ? -1 : 1;
+}
+
+/* expand - the template (len bytes) into out; 1, or -1 on a syntax error */
 static int expand(struct vctx *c, const char *tmpl, size_t len, struct buf *out)
 {
 	const char *p = tmpl, *end = tmpl + len;
 
 	while (p < end) {
 		const char *pct = memchr(p, '%', (size_t)(end - p));
-		struct mods md;
-		struct buf value;
-		int ret = 1;
 
 		if (c->depth > 0) {
 			/* inside %{if}: backslash escapes the next character */
@@ -646,45 +685,13 @@ static int expand(struct vctx *c, const char *tmpl, size_t len, struct buf *out)
 		}
 		buf_append(out, p, (size_t)(pct - p));
 		p = pct + 1;
-		if (p >= end) {
-			buf_append_c(out, '%');
-			break;
-		}
-		if (*p == '%') {
+		if (p >= end || *p == '%') {
 			buf_append_c(out, '%');
 			p++;
 			continue;
 		}
-		p = parse_mods(p, &md);
-		if (p >= end)
-			break;
-		buf_init(&value, 0);
-		if (*p == '{') {
-			size_t e = brace_end(p + 1, (size_t)(end - p - 1));
-
-			if (e == (size_t)(end - p - 1)) {
-				buf_deinit(&value);
-				snprintf(errbuf, sizeof(errbuf), "Missing '}' in %%{");
-				return -1;
-			}
-			ret = long_value(c, p + 1, e, &value);
-			p += e + 2;
-		} else {
-			const struct varexp_entry *e = find_short(c->table, *p);
-			char k[2] = { *p, '\0' };
-
-			if (e != NULL)
-				buf_append_str(&value, e->value != NULL ? e->value : "");
-			else
-				unknown(c, k);
-			p++;
-		}
-		if (ret < 0) {
-			buf_deinit(&value);
+		if (expand_var(c, &p, end, out) < 0)
 			return -1;
-		}
-		finish_value(value.data, &md, out);
-		buf_deinit(&value);
 	}
 	return 1;
 }

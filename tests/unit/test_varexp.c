@@ -185,6 +185,19 @@ static void test_bounds(void)
 	run("a", "%", "%", 1);
 	run("a", "%{}", "Unknown variable '%'", 0);
 	run("a", "%LLLLLLLLLLLLLLLLLLLLLLLLLLLLLLu", "a", 1);
+	{
+		/* zero padding is capped, so a short template cannot ask for megabytes */
+		struct varexp_entry t[6];
+		char un[256], ud[256];
+		struct buf out;
+		const char *error;
+
+		table_for("a", t, un, ud);
+		buf_init(&out, 0);
+		T_INTEQ(varexp(&out, "%099999999u%99999999.256Nu", t, &error), 1);
+		T_ASSERT(out.len < 10000);
+		buf_deinit(&out);
+	}
 }
 
 int main(void)

@@ -39,6 +39,8 @@ run_case() {
 	else
 		printf "$conf" > "$dir/dovecot.conf"
 	fi
+	# SETUP: shell commands run in $dir before the case (extra files)
+	[ -n "${SETUP:-}" ] && (cd "$dir" && sh -c "$SETUP")
 	out="$here/cases/$name"
 	mkdir -p "$out"
 	if [ "$conf" = "@stock" ]; then
@@ -88,6 +90,12 @@ run_case fopt-n "$FF" $C -n -f protocol=imap
 run_case fopt-names "$FF" $C -f service=imap -f remote=10.1.1.1 mail_plugins ssl ssl_cert
 run_case fopt-lname "$FF" $C -f lname=mail.example.com ssl_cert
 run_case fopt-bad "$FF" $C -f bogus=1 ssl
+XP='mail_plugins = a\nmail_plugins = $mail_plugins b\nmail_home = $default_internal_user x\nservice imap {\n  user = $default_internal_user\n}\nssl_cert = <cert.pem\nssl_key = <cert.pem\n'
+SETUP="printf 'CERT\\nDATA\\n' > cert.pem" run_case expand-x "$XP" $C -x -n
+SETUP="printf 'CERT\\nDATA\\n' > cert.pem" run_case expand-x-names "$XP" $C -x mail_home service/imap/user ssl_cert
+unset SETUP
+run_case expand-x-unknown 'mail_plugins = $nosuch x\n' $C -x -n
+run_case expand-x-nofile 'ssl_cert = <nosuch.pem\n' $C -x -n
 run_case filters-warn 'protocol imap {\n  ssl = no\n}\nssl = required\n' $C -n
 
 SECRET='ssl_key = <x\nplugin {\n  a_password = s\n}\nnamespace {\n}\nnamespace y {\n}\ndoveadm_password = secret\nauth_policy_hash_nonce = n\nssl_dh = <dh\n'
