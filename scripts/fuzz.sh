@@ -28,9 +28,10 @@ stock="$top/../shared/compat/debian-postfix-3.7"
 status=0
 maplibs="$maplibs $top/lib/queue/qfile.c"
 maplibs="$maplibs $top/lib/core/stream.c $top/lib/core/event.c $top/lib/ipc/attr.c $top/lib/ipc/delivery.c $top/lib/mail/addr.c"
-for target in maincf mastercf maps qfile ipc hdr_addr; do
+for target in maincf mastercf maps qfile ipc hdr_addr pwscheme; do
 	extra=""	# a program's own parser: its source and include directory
 	case $target in hdr_addr) extra="-I$top/cleanup $top/cleanup/hdr_addr.c" ;; esac
+	case $target in pwscheme) extra="$top/lib/auth/pwscheme*.c $top/lib/auth/pwenc.c -lcrypto -lcrypt" ;; esac
 	# shellcheck disable=SC2086
 	$CC $flags -o "$out/fuzz_$target" "$top/tests/fuzz/fuzz_$target.c" $extra $libs $maplibs \
 		-llmdb -lpcre2-8 -lsystemd
