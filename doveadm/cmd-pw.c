@@ -74,13 +74,13 @@ static void ask_pass(const char *prompt, char *out, size_t size)
 		read_line(STDIN_FILENO, out, size);
 		return;
 	}
-	if (write(fd, prompt, strlen(prompt)) < 0)
-		out[0] = '\0';
-	if (tcgetattr(fd, &old) == 0) {
+	if (tcgetattr(fd, &old) == 0) {	/* echo off before the prompt: nothing typed shows */
 		noecho = old;
 		noecho.c_lflag &= ~(tcflag_t)ECHO;
 		restore = tcsetattr(fd, TCSAFLUSH, &noecho) == 0;
 	}
+	if (write(fd, prompt, strlen(prompt)) < 0)
+		out[0] = '\0';
 	read_line(fd, out, size);
 	if (restore)
 		(void)tcsetattr(fd, TCSAFLUSH, &old);

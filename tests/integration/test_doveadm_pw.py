@@ -85,7 +85,17 @@ def pty_run(prog, args, inputs, timeout=10.0):
             os._exit(127)
     out = b""
     for data in inputs:
-        time.sleep(0.3)
+        # type only once the program has asked (a prompt ends in ": ")
+        seen = len(out)
+        end = time.time() + timeout
+        while not out[seen:].rstrip(b" ").endswith(b":") and time.time() < end:
+            r, _, _ = select.select([fd], [], [], 0.1)
+            if r:
+                try:
+                    out += os.read(fd, 4096)
+                except OSError:
+                    break
+        time.sleep(0.2)
         os.write(fd, data)
     end = time.time() + timeout
     while time.time() < end:
