@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "pwscheme.h"
@@ -125,15 +126,14 @@ int pw_gen_argon2id(struct buf *raw, const char *plain, const struct pw_params *
 	return argon2_generate(&limits_id, raw, plain, params->rounds, error_r);
 }
 
-/* argon2_too_costly - m= or t= of a PHC string beyond our bounds */
+/* argon2_too_costly - m= or t= of a PHC string beyond our bounds (strtoul saturates) */
 static int argon2_too_costly(const char *s)
 {
 	const char *m = strstr(s, "$m="), *t = strstr(s, ",t=");
-	unsigned long kib = 0, passes = 0;
 
-	if (m != NULL && sscanf(m + 3, "%lu", &kib) == 1 && kib > ARGON2_MAX_KIB)
+	if (m != NULL && strtoul(m + 3, NULL, 10) > ARGON2_MAX_KIB)
 		return 1;
-	if (t != NULL && sscanf(t + 3, "%lu", &passes) == 1 && passes > ARGON2_MAX_PASSES)
+	if (t != NULL && strtoul(t + 3, NULL, 10) > ARGON2_MAX_PASSES)
 		return 1;
 	return 0;
 }
