@@ -41,7 +41,8 @@ class TestFuzz(unittest.TestCase):
         self.assertIn("fuzz_qfile", r.stdout)
         self.assertIn("fuzz_ipc", r.stdout)
         self.assertIn("fuzz_hdr_addr", r.stdout)
-        self.assertIn("fuzz_authdb", r.stdout)
+        for target in ("fuzz_authdb", "fuzz_dconf", "fuzz_pwscheme"):
+            self.assertIn(target, r.stdout)
 
 
 if __name__ == "__main__":
