@@ -2,7 +2,7 @@
 sources and rule tables); CI runs each briefly.
 
 scripts/fuzz.sh builds the targets with clang (ASan + UBSan + libFuzzer)
-and runs each for FUZZ_RUNS inputs (default 150000; 15000 when the suite
+and runs each for FUZZ_RUNS inputs (default 100000; 15000 when the suite
 under test is the sanitizer build, see _sanitizer_suite) with a fixed seed, on a
 seed corpus that includes the stock Debian main.cf/master.cf and past crashes.  A crash, sanitizer report, timeout
 or out-of-memory fails the test, and the input is kept in build-fuzz/.
@@ -30,7 +30,7 @@ class TestFuzz(unittest.TestCase):
     def test_config_parsers_survive_fuzzing(self):
         if shutil.which("clang") is None:
             self.fail("clang is not installed (scripts/deps.sh installs it)")
-        runs = os.environ.get("FUZZ_RUNS", "15000" if _sanitizer_suite() else "150000")
+        runs = os.environ.get("FUZZ_RUNS", "15000" if _sanitizer_suite() else "100000")
         r = subprocess.run([os.path.join(pctest.SRC, "scripts", "fuzz.sh"), runs],
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                            timeout=900)
