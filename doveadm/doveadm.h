@@ -37,5 +37,7 @@ struct doveadm_cmd {
 
 /* doveadm_cmds_pw - cmd-pw.c: `doveadm pw` */
 extern const struct doveadm_cmd doveadm_cmds_pw[];
+/* doveadm_cmds_master - cmd-master.c: `doveadm stop`, `doveadm reload` */
+extern const struct doveadm_cmd doveadm_cmds_master[];
 
 #endif

@@ -37,6 +37,7 @@
 /* the command files: one line each (doveadm.h) */
 static const struct doveadm_cmd *const cmd_files[] = {
 	doveadm_cmds_pw,
+	doveadm_cmds_master,
 };
 
 #define N_CMD_FILES (sizeof(cmd_files) / sizeof(cmd_files[0]))
