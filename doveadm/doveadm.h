@@ -39,5 +39,7 @@ struct doveadm_cmd {
 extern const struct doveadm_cmd doveadm_cmds_pw[];
 /* doveadm_cmds_auth - cmd-auth.c: `doveadm auth test`, `auth lookup`, `user` */
 extern const struct doveadm_cmd doveadm_cmds_auth[];
+/* doveadm_cmds_master - cmd-master.c: `doveadm stop`, `doveadm reload` */
+extern const struct doveadm_cmd doveadm_cmds_master[];
 
 #endif

@@ -38,6 +38,7 @@
 static const struct doveadm_cmd *const cmd_files[] = {
 	doveadm_cmds_pw,
 	doveadm_cmds_auth,
+	doveadm_cmds_master,
 };
 
 #define N_CMD_FILES (sizeof(cmd_files) / sizeof(cmd_files[0]))

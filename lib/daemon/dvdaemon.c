@@ -45,6 +45,7 @@ struct dvstate {
 	unsigned long long service_count;	/* 0 = unlimited */
 	int listening;
 	int full;			/* reported TAKEN */
+	int opt_S;			/* -S: log to stderr as well */
 };
 
 static struct dvstate *dvstate;
@@ -80,6 +81,7 @@ static void parse_args(struct dvstate *s, int argc, char **argv)
 			s->config_path = a + 2;
 		} else if (strcmp(a, "-S") == 0) {
 			s->d.standalone = 1;
+			s->opt_S = 1;
 		} else if (strcmp(a, "-D") == 0) {
 			s->d.verbose++;
 		} else {
@@ -568,7 +570,7 @@ int dvdaemon_main(int argc, char **argv, const char *prog, const struct dvdaemon
 		s->d.standalone = 1;
 	load_config(s);
 	select_service(s);
-	dvdaemon_setup_logging(s->d.cfg, s->d.service, s->d.standalone);
+	dvdaemon_setup_logging(s->d.cfg, s->d.service, s->opt_S);
 	setup_limits(s);
 	s->d.loop = event_loop_create();
 	if (s->d.standalone)
