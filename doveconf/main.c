@@ -35,23 +35,45 @@
 
 struct opts {
 	const char *path;
+	struct dconf_filter filter;
+	int filtered;
 	int defaults, simple, hide_names;
 	unsigned flags;
 	char **names;
 };
 
-/* parse_args - getopt; messages as glibc's with the program named doveconf */
+/* add_filter - -f protocol=|service=|lname=|local=|remote= */
+static void add_filter(struct opts *o, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	size_t kl = eq != NULL ? (size_t)(eq - arg) : 0;
+
+	if (eq != NULL && ((kl == 8 && strncmp(arg, "protocol", 8) == 0) ||
+			   (kl == 7 && strncmp(arg, "service", 7) == 0)))
+		o->filter.protocol = eq + 1;
+	else if (eq != NULL && kl == 5 && strncmp(arg, "lname", 5) == 0)
+		o->filter.local_name = eq + 1;
+	else if (eq != NULL && kl == 5 && strncmp(arg, "local", 5) == 0)
+		o->filter.local_ip = eq + 1;
+	else if (eq != NULL && kl == 6 && strncmp(arg, "remote", 6) == 0)
+		o->filter.remote_ip = eq + 1;
+	else
+		msg_fatal_status(DOVECONF_FATAL, "Unknown filter argument: %s", arg);
+	o->filtered = 1;
+}
+
+/* parse_args - getopt (its messages name argv[0], as with the real doveconf) */
 static void parse_args(int argc, char **argv, struct opts *o)
 {
 	int c;
 
-	opterr = 0;
-	while ((c = getopt(argc, argv, ":ac:de:f:hm:nNPSx")) != -1) {
+	while ((c = getopt(argc, argv, "ac:de:f:hm:nNPSx")) != -1) {
 		switch (c) {
 		case 'a': break;
 		case 'c': o->path = optarg; break;
 		case 'd': o->defaults = 1; break;
-		case 'f': case 'm': break;	/* accepted; see docs/dovecot-config.md */
+		case 'f': add_filter(o, optarg); break;
+		case 'm': break;	/* module: accepted, every setting is printed */
 		case 'h': o->hide_names = 1; break;
 		case 'n': o->flags |= DCONF_DUMP_CHANGED; break;
 		case 'N': o->flags |= DCONF_DUMP_SET; break;
@@ -60,11 +82,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		case 'x': o->flags |= DCONF_DUMP_EXPAND; break;
 		case 'e':
 			msg_fatal_status(DOVECONF_FATAL, "-e is not supported");
-		case ':':
-			fprintf(stderr, "doveconf: option requires an argument -- '%c'\n", optopt);
-			exit(DOVECONF_FATAL);
 		default:
-			fprintf(stderr, "doveconf: invalid option -- '%c'\n", optopt);
 			exit(DOVECONF_FATAL);
 		}
 	}
@@ -146,6 +164,8 @@ int main(int argc, char **argv)
 			      &error) < 0) {
 		fail(error);
 	}
+	if (o.filtered)
+		dconf_apply_filter(cfg, &o.filter);
 	if (dump)
 		header_rest(&out, !(o.flags & (DCONF_DUMP_CHANGED | DCONF_DUMP_SET)));
 	if (o.names[0] != NULL)
@@ -159,7 +179,8 @@ int main(int argc, char **argv)
 	buf_deinit(&out);
 	/* as real doveconf: the output first, then the checks made after parsing */
 	if (!o.defaults && dconf_check(cfg, &error, &detail) < 0) {
-		msg_error("%s", detail);
+		if (detail != NULL)
+			msg_error("%s", detail);
 		fail(error);
 	}
 	dconf_free(&cfg);

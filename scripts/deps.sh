@@ -6,7 +6,7 @@ set -eu
 PKGS="build-essential autoconf automake libtool pkg-config \
 libssl-dev libpam0g-dev libcrypt-dev liblmdb-dev libsystemd-dev libpcre2-dev \
 python3 openssl swaks curl procps iproute2 netbase clang libclang-rt-14-dev \
-bsd-mailx mutt libpam-wrapper postfix dovecot-core"
+bsd-mailx mutt libpam-wrapper postfix dovecot-core libsodium-dev"
 # postfix and dovecot-core are the real peers the tests and benchmarks compare
 # against (run in their own temp instances); bsd-mailx and mutt are real clients.
 

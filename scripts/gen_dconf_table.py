@@ -7,6 +7,8 @@ with the real Dovecot 2.3 doveconf (tests/data/doveconf/):
                   section type, and the built-in services with listeners
   types.txt       scripts/probe_dconf_types.sh: value type of each setting
   enums.txt       allowed values of the enum settings (each verified)
+  auth-settings.txt  scripts/probe_dconf_auth.sh: settings refused inside
+                  local/remote blocks
 
 Usage: scripts/gen_dconf_table.py tests/data/doveconf > lib/config/dconf_table.c
 """
@@ -57,6 +59,7 @@ def main():
     for l in open(d + "/types.txt", encoding="utf-8"):
         c, k, t = l.split()
         types[(c, k)] = t
+    auth = {l.strip() for l in open(d + "/auth-settings.txt", encoding="utf-8") if l.strip()}
     enums = {}
     for l in open(d + "/enums.txt", encoding="utf-8"):
         f = l.split()
@@ -77,7 +80,8 @@ def main():
         if k == "mode" and ctx.endswith("_listener"):
             t = "oct"   # file modes: printed as 0-prefixed octal
         en = enum_names.get((ctx, k), "NULL")
-        return "\t{ %s, %s, %s, %s }," % (cstr(k), cstr(v), TYPES[t], en)
+        fl = "DCONF_DEF_AUTH" if ctx == "global" and k in auth else "0"
+        return "\t{ %s, %s, %s, %s, %s }," % (cstr(k), cstr(v), TYPES[t], en, fl)
 
     # globals: top-level keys in order; list/strlist markers where they appear
     out.append("const struct dconf_def dconf_global_defs[] = {")
@@ -85,12 +89,12 @@ def main():
         if "/" in k:
             continue
         if k in STRLISTS:
-            out.append("\t{ %s, NULL, DCONF_T_STRLIST, NULL }," % cstr(k))
+            out.append("\t{ %s, NULL, DCONF_T_STRLIST, NULL, 0 }," % cstr(k))
         elif any(x.startswith(k + "/") for x in keys):
-            out.append("\t{ %s, NULL, DCONF_T_LIST, NULL }," % cstr(k))
+            out.append("\t{ %s, NULL, DCONF_T_LIST, NULL, 0 }," % cstr(k))
         else:
             out.append(row("global", k, v))
-    out.append("\t{ NULL, NULL, 0, NULL }\n};\n")
+    out.append("\t{ NULL, NULL, 0, NULL, 0 }\n};\n")
 
     # sections.conf must give passdb/userdb a driver; the real default is empty
     kv = [(k, "" if k in ("passdb/0/driver", "userdb/0/driver") else v) for k, v in kv]
@@ -104,12 +108,12 @@ def main():
             if "/" in rest:
                 continue
             if any(x.startswith(pre + rest + "/") for x in keys):
-                out.append("\t{ %s, NULL, DCONF_T_LIST, NULL }," % cstr(rest))
+                out.append("\t{ %s, NULL, DCONF_T_LIST, NULL, 0 }," % cstr(rest))
             elif rest == namekey:
-                out.append("\t{ %s, NULL, DCONF_T_NAME, NULL }," % cstr(rest))
+                out.append("\t{ %s, NULL, DCONF_T_NAME, NULL, 0 }," % cstr(rest))
             else:
                 out.append(row(name, rest, v))
-        out.append("\t{ NULL, NULL, 0, NULL }\n};")
+        out.append("\t{ NULL, NULL, 0, NULL, 0 }\n};")
     out.append("\nconst struct dconf_type dconf_types[] = {")
     for name, path, namekey in SECTS:
         out.append("\t{ %s, defs_%s }," % (cstr(name), name))

@@ -11,6 +11,12 @@
  * (HMAC-MD5), DIGEST-MD5 (needs the user name), SCRAM-SHA-1, SCRAM-SHA-256,
  * PBKDF2 and whatever else OpenSSL/libcrypt can back.  Names are
  * case-insensitive.
+ *
+ * Error strings (*error_r) are static: valid until the next pwscheme call.
+ * A verify mismatch sets *error_r to "Password mismatch".  Without a
+ * {SCHEME} prefix and with default_scheme NULL, PLAIN is assumed; a bare
+ * "$1$salt$hash" is MD5-CRYPT whatever the default (as Dovecot).
+ * Decisions and the exact formats: docs/password-schemes.md.
  */
 #ifndef PC_AUTH_PWSCHEME_H
 #define PC_AUTH_PWSCHEME_H
@@ -58,6 +64,15 @@ int pwscheme_generate(struct buf *out, const char *scheme, const char *plain, co
  */
 int pwscheme_credentials(struct buf *out, const char *want, const char *stored,
 			 const char *default_scheme, const char *user, const char **error_r);
+
+/*
+ * pwscheme_decode_check - only the decoding step of verify: 0 if the
+ * stored data is valid for its scheme's encoding and length, else -1 and
+ * *error_r as Dovecot words it ("Unknown scheme", "Input isn't valid
+ * base64 encoded data", "Input length isn't valid (3 instead of 20)").
+ * `doveadm pw -t` reports these as "reverse decode check failed".
+ */
+int pwscheme_decode_check(const char *stored, const char *default_scheme, const char **error_r);
 
 /* pwscheme_exists - a known scheme name (with or without .b64/.hex) */
 int pwscheme_exists(const char *scheme);

@@ -213,6 +213,7 @@ void dconf_free(struct dconf **cfgp)
 		xfree(cfg->strings[i]);
 	xfree(cfg->strings);
 	xfree(cfg->path);
+	xfree(cfg->unclosed);
 	xfree(cfg);
 	*cfgp = NULL;
 }

@@ -59,11 +59,13 @@ int dconf_load(struct dconf **cfg_r, const char *path, unsigned flags, const cha
 int dconf_load_text(struct dconf **cfg_r, const char *name, const char *dir, const char *text,
 		    size_t len, unsigned flags, const char **error_r);
 /*
- * dconf_check - the checks Dovecot makes after parsing (passdb/userdb
- * without driver, service without name, protocols without a service,
- * namespace separator longer than one character).  dconf_load runs it
- * unless DCONF_FLAG_NO_CHECKS.  -1 with *error_r "Error in configuration
- * file F: msg" and *detail_r (may be NULL) "msg".
+ * dconf_check - the checks Dovecot makes after parsing (a section left
+ * open at the end, passdb/userdb without driver, service without name,
+ * protocols without a service, namespace separator longer than one
+ * character).  dconf_load runs it unless DCONF_FLAG_NO_CHECKS.  -1 with
+ * *error_r "Error in configuration file F: msg" and *detail_r "msg" (NULL
+ * for the unclosed section, which doveconf reports without an Error: line;
+ * detail_r itself may be NULL).
  */
 int dconf_check(const struct dconf *cfg, const char **error_r, const char **detail_r);
 /* dconf_create_default - the built-in defaults only (doveconf -d) */
@@ -103,6 +105,8 @@ struct dconf_filter {
 /* dconf_get_filter - global setting as seen through the matching filters (most specific wins) */
 const char *dconf_get_filter(const struct dconf *cfg, const struct dconf_filter *f, const char *name);
 int dconf_get_filter_bool(const struct dconf *cfg, const struct dconf_filter *f, const char *name);
+/* dconf_apply_filter - make the values seen through f the global values (doveconf -f) */
+void dconf_apply_filter(struct dconf *cfg, const struct dconf_filter *f);
 
 /* ---- sections ---- */
 const struct dconf_sect *dconf_root(const struct dconf *cfg);

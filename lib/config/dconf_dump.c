@@ -123,6 +123,9 @@ static int kv_included(const struct dconf_sect *s, const struct dconf_kv *kv, un
 	    (strcmp(kv->key, "location") == 0 || strcmp(kv->key, "prefix") == 0) &&
 	    (flags & (DCONF_DUMP_CHANGED | DCONF_DUMP_SET)))
 		return 1;	/* doveconf -n always shows these two */
+	/* -n: globals and passdb/userdb settings when changed, other sections' when set */
+	if ((flags & DCONF_DUMP_CHANGED) && s->parent != NULL && !is_db(s))
+		return kv->val != NULL;
 	if (flags & DCONF_DUMP_CHANGED)
 		return kv->val != NULL && strcmp(kv->val, kv->def != NULL ? kv->def : "") != 0;
 	if (flags & DCONF_DUMP_SET)
@@ -551,7 +554,6 @@ static void name_block(const struct dconf *cfg, const struct dconf_sect *parent,
 		       const struct dconf_sect *only, unsigned flags, struct buf *out)
 {
 	flags &= ~(DCONF_DUMP_CHANGED | DCONF_DUMP_SET);
-	flags |= DCONF_DUMP_SECRETS;
 	for (size_t i = 0; i < parent->nchild; i++) {
 		const struct dconf_sect *c = parent->child[i];
 		struct buf *text;

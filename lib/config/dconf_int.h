@@ -70,6 +70,7 @@ struct dconf {
 	unsigned flags;
 	struct dconf_sect *root;
 	size_t nsections;
+	char *unclosed;			/* "file:line" of a section EOF left open */
 	char **strings;			/* expansion results, freed with the config */
 	size_t nstrings;
 };

@@ -345,6 +345,15 @@ static struct dconf_kv *kv_for(struct pstate *ps, const char *key, const struct 
 	return kv;
 }
 
+/* in_net_filter - s is (inside) a local or remote block */
+static int in_net_filter(const struct dconf_sect *s)
+{
+	for (; s != NULL; s = s->parent)
+		if (s->filter == DCONF_F_LOCAL || s->filter == DCONF_F_REMOTE)
+			return 1;
+	return 0;
+}
+
 /* set_value - "key = value" in the current context */
 static int set_value(struct pstate *ps, const char *key, const char *v)
 {
@@ -359,6 +368,8 @@ static int set_value(struct pstate *ps, const char *key, const char *v)
 			return 0;	/* the section's own name: accepted, not changed */
 		return -1;
 	}
+	if (row != NULL && (row->flags & DCONF_DEF_AUTH) && in_net_filter(cur(ps)))
+		return perr(ps, "Auth settings not supported inside local/remote blocks: %s", key);
 	if (unquote(v, &value)) {
 		/* quoted: literal */
 	} else if (v[0] == '<') {
@@ -839,6 +850,16 @@ static int check_namespaces(const struct dconf_sect *root)
 
 int dconf_check(const struct dconf *cfg, const char **error_r, const char **detail_r)
 {
+	if (cfg->unclosed != NULL) {
+		snprintf(checkbuf, sizeof(checkbuf), "Missing '}' (section started at %.900s)",
+			 cfg->unclosed);
+		snprintf(errbuf, sizeof(errbuf), "Error in configuration file %.900s: %s",
+			 cfg->path, checkbuf);
+		*error_r = errbuf;
+		if (detail_r != NULL)
+			*detail_r = NULL;	/* no "Error:" line for this one */
+		return -1;
+	}
 	if (check_dbs(cfg->root) < 0 || check_services(cfg->root) < 0 ||
 	    check_protocols(cfg) < 0 || check_namespaces(cfg->root) < 0) {
 		snprintf(errbuf, sizeof(errbuf), "Error in configuration file %.900s: %s",
@@ -856,13 +877,12 @@ static int finish(struct pstate *ps, const char *top)
 {
 	const char *error;
 
-	if (ps->depth > 0) {
-		snprintf(errbuf, sizeof(errbuf), "Error in configuration file %s: Missing '}' "
-			 "(section started at %s)", top, ps->stack[ps->depth].where);
-		return -1;
-	}
 	xfree(ps->cfg->path);
 	ps->cfg->path = xstrdup(top);
+	if (ps->depth > 0) {
+		/* reported by dconf_check, so doveconf prints its header first (as real) */
+		ps->cfg->unclosed = xstrdup(ps->stack[ps->depth].where);
+	}
 	if (!(ps->flags & DCONF_FLAG_NO_CHECKS) && dconf_check(ps->cfg, &error, NULL) < 0)
 		return -1;
 	return 0;

@@ -453,3 +453,22 @@ int dconf_get_filter_bool(const struct dconf *cfg, const struct dconf_filter *f,
 		return 0;
 	return b;
 }
+
+void dconf_apply_filter(struct dconf *cfg, const struct dconf_filter *f)
+{
+	for (size_t i = 0; i < cfg->root->nkv; i++) {
+		struct dconf_kv *kv = &cfg->root->kv[i], *best = NULL;
+		const struct dconf_sect *best_sect = NULL;
+		unsigned score = 0;
+
+		filter_walk(cfg->root, f, kv->key, 0, &best, &best_sect, &score);
+		if (best == NULL)
+			continue;
+		xfree(kv->val);
+		xfree(kv->exp);
+		xfree(kv->file_val);
+		kv->exp = NULL;
+		kv->val = xstrdup(best->val);
+		kv->file_val = best->file_val != NULL ? xstrdup(best->file_val) : NULL;
+	}
+}

@@ -21,11 +21,11 @@ static char warnings[4096];
 /* hook - collect warnings so tests can demand them */
 static void hook(enum log_level level, const char *text, void *ctx)
 {
+	size_t n = strlen(warnings);
+
+	if (level == LOG_LEVEL_WARN)
+		snprintf(warnings + n, sizeof(warnings) - n, "%s\n", text);
 	(void)ctx;
-	if (level == LOG_LEVEL_WARN && strlen(warnings) + strlen(text) + 2 < sizeof(warnings)) {
-		strcat(warnings, text);
-		strcat(warnings, "\n");
-	}
 }
 
 /* load - text as "t.conf" in dir (NULL: no includes); fails the test on error */
@@ -434,6 +434,10 @@ static void test_errors(void)
 		  "line 4: passdb/foo already exists" },
 		{ "plugin {\n  x {\n }\n}\n", "line 2: Section not allowed here" },
 		{ " = x\n", "line 1: Missing key name ('=' at the beginning of line)" },
+		{ "remote 1.2.3.4 {\n  auth_verbose = yes\n}\n",
+		  "line 2: Auth settings not supported inside local/remote blocks: auth_verbose" },
+		{ "local 1.2.3.0/24 {\n  protocol imap {\n    first_valid_uid = 5\n  }\n}\n",
+		  "line 3: Auth settings not supported inside local/remote blocks: first_valid_uid" },
 	};
 
 	for (size_t i = 0; i < TEST_COUNT(cases); i++) {
@@ -488,8 +492,8 @@ static void test_filters(void)
 		"protocol imap {\n  mail_plugins = $mail_plugins imap_quota\n}\n"
 		"protocol !indexer-worker {\n  mail_vsize_bg_after_count = 5\n}\n"
 		"remote 10.0.0.0/8 {\n  ssl = no\n  protocol pop3 {\n    ssl = required\n  }\n}\n"
-		"local 127.0.0.1 {\n  auth_debug = yes\n}\n"
-		"local ::1 {\n  auth_debug = yes\n}\n"
+		"local 127.0.0.1 {\n  mail_debug = yes\n}\n"
+		"local ::1 {\n  mail_debug = yes\n}\n"
 		"local_name mail.example.com {\n  ssl_cert = <x.pem\n}\n"
 		"ssl = yes\n");
 	log_set_hook(NULL, NULL);
@@ -508,13 +512,13 @@ static void test_filters(void)
 	T_STREQ(dconf_get_filter(cfg, &f, "ssl"), "required");
 	f.protocol = "imap";
 	T_STREQ(dconf_get_filter(cfg, &f, "ssl"), "no");
-	T_INTEQ(dconf_get_filter_bool(cfg, &f, "auth_debug"), 0);
+	T_INTEQ(dconf_get_filter_bool(cfg, &f, "mail_debug"), 0);
 	f.local_ip = "127.0.0.1";
-	T_INTEQ(dconf_get_filter_bool(cfg, &f, "auth_debug"), 1);
+	T_INTEQ(dconf_get_filter_bool(cfg, &f, "mail_debug"), 1);
 	f.local_ip = "::1";
-	T_INTEQ(dconf_get_filter_bool(cfg, &f, "auth_debug"), 1);
+	T_INTEQ(dconf_get_filter_bool(cfg, &f, "mail_debug"), 1);
 	f.local_ip = "127.0.0.2";
-	T_INTEQ(dconf_get_filter_bool(cfg, &f, "auth_debug"), 0);
+	T_INTEQ(dconf_get_filter_bool(cfg, &f, "mail_debug"), 0);
 	f.remote_ip = "11.0.0.1";
 	T_STREQ(dconf_get_filter(cfg, &f, "ssl"), "yes");
 	f.local_name = "MAIL.example.com";

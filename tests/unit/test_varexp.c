@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,11 +23,10 @@ static void table_for(const char *user, struct varexp_entry t[6], char *n, char 
 	const char *at = strchr(user, '@');
 
 	if (at != NULL) {
-		memcpy(n, user, (size_t)(at - user));
-		n[at - user] = '\0';
-		strcpy(d, at + 1);
+		snprintf(n, 256, "%.*s", (int)(at - user), user);
+		snprintf(d, 256, "%s", at + 1);
 	} else {
-		strcpy(n, user);
+		snprintf(n, 256, "%s", user);
 		d[0] = '\0';
 	}
 	t[0] = (struct varexp_entry){ 'u', "user", user };
@@ -129,7 +129,7 @@ static void test_errors(void)
 	run("a", "x%zy%u", NULL, 0);
 	{
 		struct varexp_entry t[6];
-		char n[8], d[8];
+		char n[256], d[256];
 		struct buf out;
 		const char *error;
 
