@@ -44,8 +44,8 @@ for target in maincf mastercf maps qfile ipc hdr_addr authdb; do
 	cp "$top/tests/fuzz/seeds/$target"/* "$corpus/" 2>/dev/null || true
 	[ -d "$stock" ] && cp "$stock/main.cf" "$corpus/stock-main.cf" && cp "$stock/master.cf" "$corpus/stock-master.cf"
 	n=$runs
-	case $target in maps|qfile|ipc) n=$((runs / 5)) ;; esac
-	case $target in authdb) n=$((runs / 100)) ;; esac	# a file per input, NSS lookups of uid names: ~5 ms each	# each input writes a file or a socket: slower
+	case $target in maps|qfile|ipc) n=$((runs / 5)) ;; esac	# each input writes a file or a socket: slower
+	case $target in authdb) n=$((runs / 100)) ;; esac	# a file per input, NSS lookups of uid names: ~5 ms each
 	echo "fuzz_$target: $n runs, seed $seed"
 	if ! (cd "$out" && ASAN_OPTIONS=detect_leaks=0 "./fuzz_$target" -runs="$n" -seed="$seed" \
 		-max_len=4096 -timeout=5 -rss_limit_mb=2048 "$corpus" > "fuzz_$target.log" 2>&1); then
