@@ -20,6 +20,7 @@ carol:{PLAIN}pw:5002:5002::/home/carol::nologin reason=go_away
 low:{PLAIN}pw:10:10::/home/low::
 dave:{SCRAM-SHA-256}4096,0LxwL2n8XKkZReESOiwQ3Q==,ZAfpmJLGzZfun07xlIPfNbtydihJD9tJGm6nkKdrHaw=,Zi1AwwsZHQz366USQL4xqhDcABjnkbNQCK10l9Pb+bU=:5003:5003::/home/dave::
 erin:{CRAM-MD5}cd3ba7deaad6e5ca23448ba42e379747a9e0f7f1fbc00c8a81bbaac395731b56:5004:5004::/home/erin::
+netty:{PLAIN}pw:5005:5005::/home/netty::allow_nets=192.168.0.0/24,::1
 """
 
 CONF = """base_dir = {root}/base

@@ -101,6 +101,28 @@ class ClientProtocol(unittest.TestCase):
             if log:
                 self.auth.wait_log("auth: Info: " + log.format(id=i) + "\n")
 
+    def test_allow_nets(self):
+        # real Dovecot's answers and log lines (tests/data/auth/transcripts-real.txt "allow_nets")
+        c = self.client()
+        cases = [
+            ("192.168.0.7", b"pw", "OK\t{id}\tuser=netty\t", []),
+            ("10.0.0.7", b"pw", "FAIL\t{id}\tuser=netty",
+             ["passwd-file(netty,10.0.0.7): allow_nets check failed: IP 10.0.0.7 not in allowed networks"]),
+            (None, b"pw", "FAIL\t{id}\tuser=netty",
+             ["passwd-file(netty): allow_nets check failed: Remote IP not known and 'local' missing"]),
+            ("::1", b"pw", "OK\t{id}\tuser=netty\t", []),
+            ("10.0.0.8", b"bad", "FAIL\t{id}\tuser=netty",
+             ["passwd-file(netty,10.0.0.8): allow_nets check failed: IP 10.0.0.8 not in allowed networks",
+              "passwd-file(netty,10.0.0.8): Password mismatch"]),
+        ]
+        for i, (rip, pw, want, logs) in enumerate(cases, 70):
+            c.send("AUTH\t%d\tPLAIN\tservice=imap%s\tresp=%s\n" % (i, "\trip=" + rip if rip else "", plain(b"netty", pw)))
+            self.assertEqual(c.reply(i), want.format(id=i))
+            for log in logs:
+                self.auth.wait_log("auth: Info: " + log + "\n")
+        text = self.auth.text()
+        self.assertLess(text.index("allow_nets check failed: IP 10.0.0.8"), text.index("passwd-file(netty,10.0.0.8): Password mismatch"))
+
     def test_plain_without_initial_response(self):
         c = self.client()
         c.send("AUTH\t5\tPLAIN\tservice=smtp\n")
@@ -364,7 +386,7 @@ class MasterProtocol(unittest.TestCase):
                 self.assertEqual(ln, "DONE\t3\t")
                 break
             users.append(ln.split("\t")[2])
-        self.assertEqual(users, ["alice", "bob", "carol", "low", "dave", "erin"])
+        self.assertEqual(users, ["alice", "bob", "carol", "low", "dave", "erin", "netty"])
         c.send("LIST\t4\tuser=a*\n")
         self.assertEqual(c.reply(4), "LIST\t4\talice")
         self.assertEqual(c.reply(4), "DONE\t4\t")
