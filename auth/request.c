@@ -66,6 +66,7 @@ struct auth_request {
 	int userdb_after_passdb;	/* USER: a passdb must know the user first (static userdb) */
 	char *login_mech;		/* REQUEST: auth_mech= for the USER reply */
 	int succeeded;
+	int from_cache;		/* the current passdb answer came from the cache */
 	enum db_result last;
 	char *password;		/* CHAIN_VERIFY, wiped on free */
 	const char *cred_scheme;
@@ -841,14 +842,18 @@ static int passdb_from_cache(struct auth_request *r)
 			rep.password++;	/* 'P' */
 			if (*rep.password == '\0')
 				rep.password = NULL;
-			if (r->chain == CHAIN_VERIFY && rep.password != NULL &&
-			    pwscheme_verify(r->password, rep.password, p->db.default_scheme != NULL
-					    ? p->db.default_scheme : "PLAIN", r->user, &error) != PW_OK)
-				rep.result = DB_MISMATCH;
+			if (r->chain == CHAIN_VERIFY && rep.password != NULL) {
+				if (pwscheme_verify(r->password, rep.password, p->db.default_scheme != NULL
+						    ? p->db.default_scheme : "PLAIN", r->user, &error) != PW_OK)
+					rep.result = DB_MISMATCH;
+				else
+					rep.password = NULL;	/* verified: not again */
+			}
 		}
 	}
 	if (rep.result != DB_MISMATCH) {
 		r->busy++;
+		r->from_cache = 1;
 		passdb_callback(&rep, r);
 		answered = 1;
 	}
@@ -1146,8 +1151,9 @@ static void passdb_callback(const struct db_reply *reply, void *ctx)
 		log_result(r, p, res, reply);
 	if (nets_denied && res == DB_OK)
 		res = DB_MISMATCH;
-	if (res != DB_MISMATCH)
+	if (res != DB_MISMATCH && !r->from_cache)
 		cache_store(r, p, reply, reply->result == DB_OK ? DB_OK : res);
+	r->from_cache = 0;
 	if (p->deny) {
 		if (res == DB_OK) {
 			db_log(r, LOG_LEVEL_INFO, p->name, "User found from deny passdb");
