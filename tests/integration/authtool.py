@@ -86,8 +86,9 @@ class Auth:
         e.update(env or {})
         self.proc = subprocess.Popen([auth_binary(), "-c", self.conf, "-S"], stdin=subprocess.DEVNULL,
                                      stdout=self.errf, stderr=subprocess.STDOUT, env=e)
-        pctest.wait_for(lambda: connectable(self.sock("auth-client")) or self.proc.poll() is not None,
-                        what="auth-client socket")
+        socks = ("auth-client", "auth-login", "auth-master", "auth-userdb")
+        pctest.wait_for(lambda: all(connectable(self.sock(n)) for n in socks) or self.proc.poll() is not None,
+                        what="the auth sockets")
         if self.proc.poll() is not None:
             raise AssertionError("auth exited: %s" % self.text(os.path.join(self.root, "stderr")))
 
