@@ -3,6 +3,8 @@
  * and templates shared by the passdb/userdb drivers and the request core
  * (interface in db.h).
  */
+#include "config.h"
+
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>

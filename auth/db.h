@@ -185,4 +185,11 @@ int db_template_apply(const struct db_template *t, const struct db_request *req,
  */
 int db_resolve_ids(struct db_fields *f, const char **error_r);
 
+/*
+ * db_set_valid_uids - first_valid_uid / last_valid_uid (0 = no upper
+ * limit) for the passwd userdb's iteration; defaults 500 and 0.  The core
+ * calls it at start-up.
+ */
+void db_set_valid_uids(unsigned long first, unsigned long last);
+
 #endif

@@ -14,9 +14,11 @@
  * PAM_NEW_AUTHTOK_REQD -> DB_EXPIRED; PAM_ACCT_EXPIRED -> DB_DISABLED;
  * anything else (PAM_AUTHINFO_UNAVAIL, PAM_SYSTEM_ERR, PAM_CONV_ERR,
  * pam_start failing, ...) -> DB_INTERNAL.  log_reason carries Dovecot's
- * texts ("pam_authenticate() failed: Authentication failure (password
+ * texts ("pam_authenticate() failed: Authentication failure (Password
  * mismatch?)", "pam_acct_mgmt() failed: ...").
  */
+#include "config.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -270,7 +272,7 @@ static void pam_run(const struct pam_args *a, const struct db_request *req, cons
 		reply->log_reason = "unknown user";
 	} else if (st != PAM_SUCCESS) {
 		argv_add_printf(keep, "%s failed: %s%s", what, pam_strerror(pamh, st),
-				st == PAM_AUTH_ERR ? " (password mismatch?)" : "");
+				st == PAM_AUTH_ERR ? " (Password mismatch?)" : "");
 		reply->log_reason = keep->v[keep->n - 1];
 		if (reply->result == DB_INTERNAL)
 			reply->error = reply->log_reason;

@@ -10,8 +10,12 @@
  *
  * NSS may load modules that talk to the network (LDAP, SSS), so the lookup
  * runs in an auth-worker by default (USER / PASSL); "blocking=no" does it
- * in the auth process.
+ * in the auth process.  Iteration (doveadm user '*') walks getpwent() in
+ * the auth process and lists only users inside first_valid_uid ..
+ * last_valid_uid (db_set_valid_uids), as Dovecot skips daemon accounts.
  */
+#include "config.h"
+
 #include <errno.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -24,8 +28,8 @@
 #include "db.h"
 #include "worker.h"
 
-/* getpw - getpwnam_r with a growing buffer: 1 found, 0 not found, -1 error */
-static int getpw(const char *user, struct passwd *pw, char **buf_r, int *err_r)
+/* pw_lookup - getpwnam_r with a growing buffer: 1 found, 0 not found, -1 error */
+static int pw_lookup(const char *user, struct passwd *pw, char **buf_r, int *err_r)
 {
 	size_t size = 4096;
 	struct passwd *res = NULL;
@@ -63,7 +67,7 @@ static void passwd_passl(const char *args, const struct db_request *req, struct 
 {
 	struct passwd pw;
 	char *buf;
-	int err, ret = getpw(req->user, &pw, &buf, &err);
+	int err, ret = pw_lookup(req->user, &pw, &buf, &err);
 
 	(void)args;
 	if (ret != 1) {
@@ -93,7 +97,7 @@ static void passwd_user(const char *args, const struct db_request *req, struct d
 	struct db_template t;
 	char *buf, num[24];
 	const char *error;
-	int err, ret = getpw(req->user, &pw, &buf, &err);
+	int err, ret = pw_lookup(req->user, &pw, &buf, &err);
 
 	if (ret != 1) {
 		notfound_or_error(ret, err, req, reply, keep);
@@ -200,6 +204,40 @@ static void userdb_passwd_lookup(struct userdb *db, const struct db_request *req
 		run_local(passwd_user, db->args, req, cb, ctx);
 }
 
+static unsigned long valid_uid_first = 500, valid_uid_last = 0;
+
+void db_set_valid_uids(unsigned long first, unsigned long last)
+{
+	valid_uid_first = first;
+	valid_uid_last = last;
+}
+
+#define PASSWD_ITER_MAX 1000000		/* entries walked at most */
+
+static void userdb_passwd_iterate(struct userdb *db, void (*emit)(const char *user, void *ctx),
+				  void (*done)(int ok, void *ctx), void *ctx)
+{
+	struct passwd *pw;
+	struct argv names;
+	unsigned long n = 0;
+	size_t i;
+
+	(void)db;
+	argv_init(&names);
+	setpwent();
+	while (n++ < PASSWD_ITER_MAX && (pw = getpwent()) != NULL) {
+		if (pw->pw_uid < valid_uid_first ||
+		    (valid_uid_last != 0 && pw->pw_uid > valid_uid_last))
+			continue;
+		argv_add(&names, pw->pw_name);
+	}
+	endpwent();
+	for (i = 0; i < names.n; i++)
+		emit(names.v[i], ctx);
+	argv_deinit(&names);
+	done(1, ctx);
+}
+
 static void userdb_passwd_deinit(struct userdb *db)
 {
 	db->priv = NULL;
@@ -209,7 +247,7 @@ const struct userdb_driver userdb_passwd = {
 	.name = "passwd",
 	.init = userdb_passwd_init,
 	.lookup = userdb_passwd_lookup,
-	.iterate = NULL,
+	.iterate = userdb_passwd_iterate,
 	.deinit = userdb_passwd_deinit,
 };
 

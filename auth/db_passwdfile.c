@@ -12,7 +12,9 @@
  * has variables (a domain without a file).
  *
  * Format (shared/spec/dovecot-config.md section 4): fields after the
- * password may be omitted; uid/gid are numbers or names and must not be 0;
+ * password may be omitted (a line without the uid and gid fields is no
+ * userdb entry: "User X is missing userdb info"; empty fields are fine);
+ * uid/gid are numbers or names and must not be 0;
  * gecos and shell are ignored; fields 8+ are re-joined with ':' and split
  * on spaces into key=value extra fields (userdb_* ones belong to the
  * userdb); an empty 8th field followed by more fields is the old
@@ -21,6 +23,8 @@
  * "hash[13]" (CRYPT), "hash[34]" (PLAIN-MD5), "hash[56]" (DIGEST-MD5).
  * A user listed twice keeps the first entry.
  */
+#include "config.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -50,6 +54,7 @@ struct pwf_entry {
 	char *uid, *gid;	/* numeric text, NULL if not given */
 	char *home;		/* NULL if empty */
 	char *extra;		/* extra fields text, NULL if none */
+	int no_userdb_info;	/* the uid or gid field is absent (not just empty) */
 };
 
 struct pwf_file {
@@ -66,6 +71,7 @@ struct pwf_db {
 	char *path;			/* template */
 	char *username_format;
 	int path_has_vars;
+	int userdb;			/* used as a userdb: entries without uid/gid fields are logged */
 	struct hash *files;		/* expanded path -> struct pwf_file */
 };
 
@@ -216,6 +222,7 @@ static struct pwf_entry *pwf_parse_line(char *line, const char **why_r, char **w
 		pwf_entry_free(e);
 		return NULL;
 	}
+	e->no_userdb_info = n < 4;
 	if (n > 5 && *f[5] != '\0')
 		e->home = xstrdup(f[5]);
 	if (n > 7)
@@ -237,7 +244,7 @@ static void pwf_add(struct pwf_file *file, struct pwf_entry *e, unsigned lineno)
 }
 
 /* pwf_parse - the whole content */
-static void pwf_parse(struct pwf_file *file, char *data, size_t len)
+static void pwf_parse(struct pwf_file *file, char *data, size_t len, int userdb)
 {
 	char *p = data, *end = data + len, *nl, *why_buf;
 	const char *why;
@@ -257,6 +264,9 @@ static void pwf_parse(struct pwf_file *file, char *data, size_t len)
 			msg_error("passwd-file %s:%u: line too long (more than %d bytes), skipped",
 				  file->path, lineno, PWF_LINE_MAX);
 		} else if ((e = pwf_parse_line(p, &why, &why_buf)) != NULL) {
+			if (userdb && e->no_userdb_info)
+				msg_error("passwd-file %s:%u: User %s is missing userdb info",
+					  file->path, lineno, e->user);
 			pwf_add(file, e, lineno);
 		} else if (why != NULL) {
 			msg_error("passwd-file %s:%u: %s", file->path, lineno, why);
@@ -317,7 +327,7 @@ static int read_all(const char *path, struct stat *st, char **data_r, size_t *le
 }
 
 /* pwf_load - read path into a new pwf_file; NULL + err */
-static struct pwf_file *pwf_load(const char *path, struct buf *err)
+static struct pwf_file *pwf_load(const char *path, int userdb, struct buf *err)
 {
 	struct pwf_file *f;
 	struct stat st;
@@ -334,7 +344,7 @@ static struct pwf_file *pwf_load(const char *path, struct buf *err)
 	f->mtime = st.st_mtim;
 	f->users = hash_create(64);
 	argv_init(&f->order);
-	pwf_parse(f, data, len);
+	pwf_parse(f, data, len, userdb);
 	xfree(data);
 	return f;
 }
@@ -386,7 +396,7 @@ static enum db_result pwf_file_get(struct pwf_db *db, const char *path, struct p
 		return DB_OK;
 	}
 	pwf_forget(db, path);
-	if ((f = pwf_load(path, err)) == NULL)
+	if ((f = pwf_load(path, db->userdb, err)) == NULL)
 		return DB_INTERNAL;
 	if (hash_count(db->files) >= PWF_FILES_MAX) {
 		hash_destroy(&db->files, pwf_file_free);
@@ -581,6 +591,7 @@ static int userdb_pwf_init(struct userdb *db, const char *args, const char **err
 	if (pwf_init(&p, args, &scheme, error_r) < 0)
 		return -1;
 	xfree((char *)scheme);
+	p->userdb = 1;
 	db->priv = p;
 	db->cache_key = p->path_has_vars ? xasprintf("%s\t%s", p->username_format, p->path)
 		: xstrdup(p->username_format);
@@ -597,6 +608,8 @@ static void userdb_pwf_lookup(struct userdb *db, const struct db_request *req, d
 
 	buf_init(&err, 1024);
 	db_reply_init(&reply, pwf_find(db->priv, req, &e, &err));
+	if (reply.result == DB_OK && e->no_userdb_info)
+		reply.result = DB_NOTFOUND;	/* as Dovecot: no uid/gid fields, no userdb entry */
 	if (reply.result == DB_OK) {
 		if (e->uid != NULL)
 			db_fields_set(&reply.fields, "uid", e->uid);

@@ -8,6 +8,8 @@
  * prefetch" (chain another userdb after it).  A passdb that returned no
  * userdb fields gives DB_NOTFOUND ("passdb didn't return userdb entries").
  */
+#include "config.h"
+
 #include <string.h>
 
 #include "core/mem.h"

@@ -9,6 +9,8 @@
  * DB_DISABLED ("invalid password field"); an account past its sp_expire
  * date gives DB_EXPIRED ("account expired").
  */
+#include "config.h"
+
 #include <errno.h>
 #include <shadow.h>
 #include <stdlib.h>

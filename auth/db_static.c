@@ -13,6 +13,8 @@
  * not a field: without it, a userdb-only lookup (lmtp, doveadm) must first
  * find the user in a passdb (userdb->need_passdb_check, done by the core).
  */
+#include "config.h"
+
 #include <string.h>
 #include <strings.h>
 

@@ -5,6 +5,8 @@
  * default, as Dovecot's, for PAM and shadow).  Exits when the master asks
  * and no connection is busy, or after PAM's max_requests.
  */
+#include "config.h"
+
 #include <stddef.h>
 
 #include "daemon/dvdaemon.h"
@@ -29,6 +31,7 @@ static void worker_accept(int fd, const struct dv_listener *l, struct dvdaemon *
 
 static void worker_on_stop(struct dvdaemon *d)
 {
+	auth_worker_stop();	/* idle connections close now; worker_conn_done exits at the last */
 	if (auth_worker_busy() == 0)
 		dvdaemon_exit(d, 0);
 }

@@ -87,6 +87,12 @@ void auth_worker_serve(struct event_loop *loop, int fd, void (*done)(void *ctx, 
 		       void *ctx);
 /* auth_worker_busy - connections being served (for a clean stop) */
 unsigned auth_worker_busy(void);
+/*
+ * auth_worker_stop - the process should exit: connections without an
+ * unanswered request close now, the others after their reply (each close
+ * calls its done callback).
+ */
+void auth_worker_stop(void);
 /* auth_worker_pam_request_done - a handler counts a PAM request against max_requests */
 void auth_worker_pam_request_done(unsigned max_requests);
 

@@ -3,6 +3,8 @@
  * a queue of requests and a pool of connections, one request in flight per
  * connection (worker.h, docs/auth-databases.md).
  */
+#include "config.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -47,8 +49,11 @@ static struct {
 	struct wconn *conns;
 	unsigned nconns;
 	struct wreq *head, *tail;
+	unsigned queued;
 	unsigned next_id;
-} wc = { NULL, NULL, 30, AUTH_WORKER_TIMEOUT_MS, NULL, 0, NULL, NULL, 1 };
+} wc = { NULL, NULL, 30, AUTH_WORKER_TIMEOUT_MS, NULL, 0, NULL, NULL, 0, 1 };
+
+#define AUTH_WORKER_QUEUE_MAX 10000	/* waiting requests beyond the pool */
 
 static void wc_dispatch(void);
 
@@ -286,7 +291,7 @@ static struct wconn *wconn_open(void)
 		msg_error("auth-worker: socket path too long: %s", wc.path);
 		return NULL;
 	}
-	strcpy(sun.sun_path, wc.path);
+	memcpy(sun.sun_path, wc.path, strlen(wc.path) + 1);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
 		msg_error("auth-worker: connect(%s) failed: %s", wc.path, strerror(errno));
@@ -334,12 +339,14 @@ static void wc_dispatch(void)
 			wc.head = r->next;
 			if (wc.head == NULL)
 				wc.tail = NULL;
+			wc.queued--;
 			wreq_fail(r, "auth-worker: no worker process reachable");
 			continue;
 		}
 		wc.head = r->next;
 		if (wc.head == NULL)
 			wc.tail = NULL;
+		wc.queued--;
 		wconn_send(c, r);
 	}
 }
@@ -358,6 +365,7 @@ static void wreq_timeout(void *ctx)
 		for (pp = &wc.head; *pp != NULL; pp = &(*pp)->next) {
 			if (*pp == r) {
 				*pp = r->next;
+				wc.queued--;
 				break;
 			}
 		}
@@ -424,12 +432,17 @@ void auth_worker_call(struct event_loop *loop, const char *cmd, const char *driv
 	}
 	r->line = buf_steal(&b);
 	buf_deinit(&b);
+	if (wc.queued >= AUTH_WORKER_QUEUE_MAX) {
+		wreq_fail(r, "auth-worker: too many requests waiting for a worker");
+		return;
+	}
 	r->timer = event_timer_add(wc.loop, wc.timeout_ms, wreq_timeout, r);
 	if (wc.tail != NULL)
 		wc.tail->next = r;
 	else
 		wc.head = r;
 	wc.tail = r;
+	wc.queued++;
 	wc_dispatch();
 }
 
@@ -444,6 +457,7 @@ void auth_worker_client_deinit(void)
 		wreq_fail(r, "auth-worker: auth process shutting down");
 	}
 	wc.tail = NULL;
+	wc.queued = 0;
 	xfree(wc.path);
 	wc.path = NULL;
 }

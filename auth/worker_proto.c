@@ -3,6 +3,8 @@
  * hold any byte but NUL; backslash, tab, LF and CR are written as \\, \t,
  * \n, \r so a line never contains a raw tab or newline inside a word.
  */
+#include "config.h"
+
 #include <string.h>
 
 #include "core/buf.h"

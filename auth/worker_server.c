@@ -5,10 +5,13 @@
  * (AUTH_WORKER_LINE_MAX) and a malformed line closes the connection with
  * a logged error.
  */
+#include "config.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "core/argv.h"
@@ -29,7 +32,11 @@ struct wsconn {
 	struct buf in, out;
 	void (*done)(void *ctx, int exit_now);
 	void *ctx;
+	struct wsconn *next;
 };
+
+static struct wsconn *conns;
+static int stopping;
 
 static unsigned busy_conns;
 static unsigned pam_requests;
@@ -161,6 +168,14 @@ static void ws_close(struct wsconn *c)
 {
 	void (*done)(void *, int) = c->done;
 	void *ctx = c->ctx;
+	struct wsconn **pp;
+
+	for (pp = &conns; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	}
 
 	event_io_remove(c->loop, c->fd);
 	close(c->fd);
@@ -212,6 +227,28 @@ static int ws_lines(struct wsconn *c)
 	return 0;
 }
 
+/* has_pending_input - a request was sent to us that we have not answered yet */
+static int has_pending_input(const struct wsconn *c)
+{
+	int n = 0;
+
+	if (memchr(c->in.data, '\n', buf_len(&c->in)) != NULL)
+		return 1;
+	return ioctl(c->fd, FIONREAD, &n) == 0 && n > 0;
+}
+
+void auth_worker_stop(void)
+{
+	struct wsconn *c, *next;
+
+	stopping = 1;
+	for (c = conns; c != NULL; c = next) {
+		next = c->next;
+		if (buf_len(&c->out) == 0 && !has_pending_input(c))
+			ws_close(c);
+	}
+}
+
 /* ws_io - socket events */
 static void ws_io(int fd, unsigned ready, void *ctx)
 {
@@ -236,7 +273,8 @@ static void ws_io(int fd, unsigned ready, void *ctx)
 			return;
 		}
 	}
-	if (ws_flush(c) < 0 || (exit_after_reply && buf_len(&c->out) == 0)) {
+	if (ws_flush(c) < 0 || (buf_len(&c->out) == 0 &&
+				 (exit_after_reply || (stopping && !has_pending_input(c))))) {
 		ws_close(c);
 		return;
 	}
@@ -257,6 +295,8 @@ void auth_worker_serve(struct event_loop *loop, int fd, void (*done)(void *ctx, 
 	buf_init(&c->out, 0);
 	buf_printf(&c->out, "VERSION\t%d\t%ld\n", AUTH_WORKER_PROTO_VERSION, (long)getpid());
 	busy_conns++;
+	c->next = conns;
+	conns = c;
 	if (ws_flush(c) < 0) {
 		ws_close(c);
 		return;

@@ -28,9 +28,13 @@ stock="$top/../shared/compat/debian-postfix-3.7"
 status=0
 maplibs="$maplibs $top/lib/queue/qfile.c"
 maplibs="$maplibs $top/lib/core/stream.c $top/lib/core/event.c $top/lib/ipc/attr.c $top/lib/ipc/delivery.c $top/lib/mail/addr.c"
-for target in maincf mastercf maps qfile ipc hdr_addr; do
+authdb="$top/auth/db.c $top/auth/db_passwdfile.c $top/auth/db_static.c $top/auth/db_passwd.c"
+authdb="$authdb $top/auth/db_shadow.c $top/auth/db_pam.c $top/auth/db_prefetch.c $top/auth/worker_client.c"
+authdb="$authdb $top/auth/worker_server.c $top/auth/worker_proto.c $top/lib/core/varexp.c -lpam -lcrypt"
+for target in maincf mastercf maps qfile ipc hdr_addr authdb; do
 	extra=""	# a program's own parser: its source and include directory
 	case $target in hdr_addr) extra="-I$top/cleanup $top/cleanup/hdr_addr.c" ;; esac
+	case $target in authdb) extra="-I$top/auth $authdb" ;; esac
 	# shellcheck disable=SC2086
 	$CC $flags -o "$out/fuzz_$target" "$top/tests/fuzz/fuzz_$target.c" $extra $libs $maplibs \
 		-llmdb -lpcre2-8 -lsystemd
@@ -40,7 +44,8 @@ for target in maincf mastercf maps qfile ipc hdr_addr; do
 	cp "$top/tests/fuzz/seeds/$target"/* "$corpus/" 2>/dev/null || true
 	[ -d "$stock" ] && cp "$stock/main.cf" "$corpus/stock-main.cf" && cp "$stock/master.cf" "$corpus/stock-master.cf"
 	n=$runs
-	case $target in maps|qfile|ipc) n=$((runs / 5)) ;; esac	# each input writes a file or a socket: slower
+	case $target in maps|qfile|ipc) n=$((runs / 5)) ;; esac
+	case $target in authdb) n=$((runs / 50)) ;; esac	# a file per input and NSS lookups of uid names	# each input writes a file or a socket: slower
 	echo "fuzz_$target: $n runs, seed $seed"
 	if ! (cd "$out" && ASAN_OPTIONS=detect_leaks=0 "./fuzz_$target" -runs="$n" -seed="$seed" \
 		-max_len=4096 -timeout=5 -rss_limit_mb=2048 "$corpus" > "fuzz_$target.log" 2>&1); then

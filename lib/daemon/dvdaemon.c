@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config/dconf.h"
@@ -201,7 +202,9 @@ void dvdaemon_setup_logging(const struct dconf *cfg, const char *prefix, int als
 	} else {
 		log_set_info_file(NULL);
 	}
-	log_open("dovecot", NULL, targets);
+	/* the syslog ident is "dovecot"; without syslog the name is only the
+	 * stderr prefix, and there the service's name is the useful one */
+	log_open((targets & LOG_TARGET_SYSLOG) ? "dovecot" : prefix, NULL, targets);
 }
 
 /* ---- privileges ---- */
@@ -308,6 +311,14 @@ void dvdaemon_apply_vsz_limit(const struct dconf *cfg, const struct dconf_sect *
 
 /* ---- listeners ---- */
 
+/* fd_is - fd is open and of the file type (S_IFIFO, S_IFSOCK) */
+static int fd_is(int fd, mode_t type)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 && (st.st_mode & S_IFMT) == type;
+}
+
 /* listeners_from_env - PC_DV_LISTENERS lines for fds MASTER_LISTEN_FD.. */
 static void listeners_from_env(struct dvstate *s, const char *env)
 {
@@ -319,8 +330,8 @@ static void listeners_from_env(struct dvstate *s, const char *env)
 
 		if (dvlisten_parse(lines->v[i], &l) < 0)
 			msg_fatal("PC_DV_LISTENERS: malformed line: %s", lines->v[i]);
-		if (fcntl(fd, F_GETFD) < 0)
-			msg_fatal("PC_DV_LISTENERS: listener %s: fd %d is not open", lines->v[i], fd);
+		if (!fd_is(fd, l.kind == DV_LISTEN_FIFO ? S_IFIFO : S_IFSOCK))
+			msg_fatal("PC_DV_LISTENERS: listener %s: fd %d is not one", lines->v[i], fd);
 		l.fd = fd;
 		fcntl(fd, F_SETFD, FD_CLOEXEC);
 		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
@@ -510,7 +521,7 @@ static void attach_master(struct dvstate *s)
 {
 	const char *gen = getenv(MASTER_GEN_ENV);
 
-	if (fcntl(MASTER_STATUS_FD, F_GETFD) < 0 || fcntl(MASTER_WATCH_FD, F_GETFD) < 0)
+	if (!fd_is(MASTER_STATUS_FD, S_IFIFO) || !fd_is(MASTER_WATCH_FD, S_IFIFO))
 		msg_fatal("not started by the master (run with -c dovecot.conf for stand-alone mode)");
 	s->gen = gen != NULL ? (unsigned)strtoul(gen, NULL, 10) : 0;
 	s->status_fd = MASTER_STATUS_FD;

@@ -71,7 +71,7 @@ class PamShadowTest(unittest.TestCase):
         self.assertEqual(res[1][0], "OK", out + err)
         self.assertEqual(res[2][0], "MISMATCH", out + err)
         self.assertEqual(res[2][1].get("reason"),
-                         "pam_authenticate()_failed:_Authentication_failure_(password_mismatch?)")
+                         "pam_authenticate()_failed:_Authentication_failure_(Password_mismatch?)")
         self.assertEqual(res[3][0], "NOTFOUND", out + err)
         self.assertEqual(res[3][1].get("reason"), "unknown_user")
         self.assertEqual(res[0][1]["scheme"], "PLAIN")

@@ -206,6 +206,63 @@ class TestStart(Base):
         wait_for(lambda: os.path.exists(inst2.path("echo-sock")), what="imap-only service")
 
 
+class TestStandalone(Base):
+    def test_standalone_service(self):
+        port = free_port()
+        inst = self.make(echo_service(body="  client_limit = 3\n" + listeners(port)) +
+                         echo_service("worker", "-w extra") + echo_service("other", "", listeners(free_port())))
+        p = subprocess.Popen([dvtest.dvecho(), "-c", inst.conf, "-S", "-D"], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+        self.addCleanup(lambda: p.poll() is None and p.kill())
+        wait_for(lambda: os.path.exists(inst.path("echo-sock")), what="stand-alone listeners")
+        # argv[0] + no arguments selects service "echo" (the first whose executable matches)
+        c = Client(port)
+        self.assertTrue(c.greeting.startswith("+OK pc-dvecho echo %d" % p.pid), c.greeting)
+        self.assertEqual(c.cmd("CLIENTS"), "+OK 1")
+        u = Client(inst.path("echo-sock"))
+        self.assertEqual(u.cmd("CLIENTS"), "+OK 2")
+        u.close()
+        c.close()
+        p.send_signal(signal.SIGTERM)
+        self.assertEqual(p.wait(timeout=10), 0)
+        self.assertFalse(os.path.exists(inst.path("echo-sock")))
+        err = p.stderr.read()
+        self.assertIn("echo: Info: pc-dvecho ready", err)
+        self.assertRegex(inst.log(), r"(?m)^%secho: Info: pc-dvecho ready$" % STAMP)
+
+    def test_standalone_selects_by_arguments(self):
+        inst = self.make(echo_service(body="  unix_listener plain {\n  }\n") +
+                         echo_service("echo-worker", "-w", "  unix_listener wsock {\n  }\n"))
+        p = subprocess.Popen([dvtest.dvecho(), "-c", inst.conf, "-w"], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
+        self.addCleanup(lambda: p.poll() is None and p.kill())
+        wait_for(lambda: os.path.exists(inst.path("wsock")), what="worker listener")
+        self.assertFalse(os.path.exists(inst.path("plain")))
+        c = Client(inst.path("wsock"))
+        self.assertTrue(c.greeting.startswith("+OK pc-dvecho echo-worker "), c.greeting)
+        self.assertEqual(c.cmd("ARGS"), "+OK -w")
+        c.close()
+        p.terminate()
+        p.wait(timeout=10)
+        # -s names the service outright
+        q = subprocess.Popen([dvtest.dvecho(), "-c", inst.conf, "-s", "echo-worker"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.addCleanup(lambda: q.poll() is None and q.kill())
+        wait_for(lambda: os.path.exists(inst.path("wsock")), what="worker listener (-s)")
+        q.terminate()
+        q.wait(timeout=10)
+        r = pctest.run([dvtest.dvecho(), "-c", inst.conf, "-s", "nosuch"])
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("service nosuch not found in %s" % inst.conf, r.stderr)
+
+    def test_not_started_by_master(self):
+        inst = self.make(echo_service())
+        r = subprocess.run([dvtest.dvecho(), "-c", inst.conf], env=dict(os.environ, PC_DV_LISTENERS=""),
+                           capture_output=True, text=True, timeout=10)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertRegex(inst.log(), r"(?m)^%secho: Fatal: not started by the master" % STAMP)
+
+
 class TestProcesses(Base):
     def test_min_avail_preforks(self):
         inst = self.make(echo_service(body="  process_min_avail = 3\n" + listeners(free_port())))

@@ -29,6 +29,7 @@ class TestFuzz(unittest.TestCase):
         self.assertIn("fuzz_qfile", r.stdout)
         self.assertIn("fuzz_ipc", r.stdout)
         self.assertIn("fuzz_hdr_addr", r.stdout)
+        self.assertIn("fuzz_authdb", r.stdout)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,11 @@
  * test_db_passwd - the passwd (NSS) userdb and passdb in-process
  * (blocking=no) for root and nobody; the registries.
  */
+#include "config.h"
+
 #include <pwd.h>
+
+#include "core/argv.h"
 
 #include "test.h"
 #include "test_db_common.h"
@@ -77,6 +81,65 @@ static void test_passdb_root(void)
 	db.driver->deinit(&db);
 }
 
+static struct argv names;
+static int iter_ok = -1;
+
+static void iter_emit(const char *user, void *ctx)
+{
+	(void)ctx;
+	argv_add(&names, user);
+}
+
+static void iter_done(int ok, void *ctx)
+{
+	(void)ctx;
+	iter_ok = ok;
+}
+
+/* iterate - the user names the passwd userdb lists, joined with ',' and framed */
+static char *iterate(void)
+{
+	struct userdb db;
+	const char *error;
+	char *j, *r;
+
+	memset(&db, 0, sizeof(db));
+	db.driver = userdb_driver_find("passwd");
+	T_INTEQ(db.driver->init(&db, "", &error), 0);
+	argv_init(&names);
+	iter_ok = -1;
+	db.driver->iterate(&db, iter_emit, iter_done, NULL);
+	T_INTEQ(iter_ok, 1);
+	db.driver->deinit(&db);
+	j = argv_join(&names, ",");
+	r = xasprintf(",%s,", j);
+	xfree(j);
+	argv_deinit(&names);
+	return r;
+}
+
+static void test_iterate_uid_range(void)
+{
+	char *all;
+
+	db_set_valid_uids(0, 0);
+	all = iterate();
+	T_ASSERT(strstr(all, ",root,") != NULL);
+	T_ASSERT(strstr(all, ",nobody,") != NULL);
+	xfree(all);
+	db_set_valid_uids(1, 65533);		/* root and nobody outside */
+	all = iterate();
+	T_ASSERT(strstr(all, ",root,") == NULL);
+	T_ASSERT(strstr(all, ",nobody,") == NULL);
+	T_ASSERT(strstr(all, ",daemon,") != NULL);
+	xfree(all);
+	db_set_valid_uids(500, 0);		/* Dovecot's default: no daemon accounts */
+	all = iterate();
+	T_ASSERT(strstr(all, ",daemon,") == NULL);
+	T_ASSERT(strstr(all, ",nobody,") != NULL);
+	xfree(all);
+}
+
 static void test_registry(void)
 {
 	static const char *const pass[] = { "passwd-file", "static", "passwd", "shadow", "pam" };
@@ -115,6 +178,7 @@ int main(void)
 	static const struct test_case cases[] = {
 		TEST(test_userdb_root_nobody),
 		TEST(test_passdb_root),
+		TEST(test_iterate_uid_range),
 		TEST(test_registry),
 		TEST(test_pam_args),
 	};

@@ -3,6 +3,8 @@
  * fields, broken lines (logged with file:line), username_format, per-domain
  * paths, reloads, unreadable files, iteration.
  */
+#include "config.h"
+
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -45,6 +47,7 @@ static const char users_text[] =
 	"frank:{PLAIN}x:1004:1004:::::maildir:~/frank\n"
 	"gina:oldmd5[34]:1005:1005::/home/%u::userdb_home=/var/vmail/%d/%n\n"
 	"hank\n"
+	"jack:{PLAIN}x::::/home/jack\n"
 	"ivan:{PLAIN}x:root\n";
 
 static struct passdb pdb;
@@ -125,6 +128,7 @@ static void test_passdb_fields(void)
 	pass_lookup("nosuch");
 	T_INTEQ(got.result, DB_NOTFOUND);
 	T_STREQ(got.reason, "unknown user");
+	T_ASSERT(!logged_has("missing userdb info"));	/* a passdb needs no uid/gid */
 	pdb.driver->deinit(&pdb);
 	xfree(args);
 	args = xasprintf("scheme=SHA512-CRYPT %s", p);
@@ -157,10 +161,13 @@ static void test_userdb_fields(void)
 	user_lookup("carol");
 	T_STREQ(db_fields_get(&got.fields, "home"), "/home/carol");
 	T_INTEQ(got.fields.n, 3);
-	user_lookup("dave");
-	T_STREQ(db_fields_get(&got.fields, "uid"), "1002");
-	T_ASSERT(!db_fields_has(&got.fields, "gid"));
-	T_ASSERT(!db_fields_has(&got.fields, "home"));
+	user_lookup("dave");	/* no gid field: no userdb entry (as Dovecot) */
+	T_INTEQ(got.result, DB_NOTFOUND);
+	T_ASSERT(logged_has(":6: User dave is missing userdb info"));
+	user_lookup("jack");	/* empty uid/gid fields: an entry without them */
+	T_INTEQ(got.result, DB_OK);
+	T_STREQ(db_fields_get(&got.fields, "home"), "/home/jack");
+	T_ASSERT(!db_fields_has(&got.fields, "uid"));
 	user_lookup("erin");
 	T_INTEQ(got.fields.n, 2);
 	user_lookup("frank");
@@ -168,8 +175,10 @@ static void test_userdb_fields(void)
 	user_lookup("gina");	/* userdb_home overrides the home field, variables expanded */
 	T_STREQ(db_fields_get(&got.fields, "home"), "/var/vmail//gina");
 	user_lookup("bob");
-	T_INTEQ(got.result, DB_OK);
-	T_INTEQ(got.fields.n, 0);
+	T_INTEQ(got.result, DB_NOTFOUND);
+	T_ASSERT(logged_has(":4: User bob is missing userdb info"));
+	user_lookup("hank");
+	T_INTEQ(got.result, DB_NOTFOUND);
 	user_lookup("ivan");	/* uid "root" is 0: refused, the line is skipped */
 	T_INTEQ(got.result, DB_NOTFOUND);
 	udb.driver->deinit(&udb);

@@ -2,6 +2,8 @@
  * test_db_static - static passdb/userdb templates, prefetch, and the
  * db.c helpers (fields, templates, result names, worker escaping).
  */
+#include "config.h"
+
 #include "test.h"
 #include "test_db_common.h"
 #include "worker.h"
