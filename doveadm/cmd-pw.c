@@ -247,6 +247,6 @@ static int cmd_pw(const struct dconf *cfg, int argc, char **argv)
 
 const struct doveadm_cmd doveadm_cmds_pw[] = {
 	{ "pw", "[-l] [-p plaintext] [-r rounds] [-s scheme] [-t hash] [-u user] [-V]",
-	  DOVEADM_CMD_NO_CONFIG, cmd_pw },
+	  0, cmd_pw },
 	{ NULL, NULL, 0, NULL },
 };
