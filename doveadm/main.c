@@ -43,6 +43,7 @@ static const struct doveadm_cmd *const cmd_files[] = {
 
 #define N_CMD_FILES (sizeof(cmd_files) / sizeof(cmd_files[0]))
 #define USAGE_HEAD "usage: doveadm [-Dv] [-f <formatter>] "
+#define USAGE_MAX 128	/* commands in the listing */
 
 /* word_len - length of the first word of s (up to a space or the end) */
 static size_t word_len(const char *s)
@@ -105,6 +106,13 @@ static int usage_row_cmp(const void *a, const void *b)
 	return strcmp(((const struct usage_row *)a)->name, ((const struct usage_row *)b)->name);
 }
 
+/* cmd_name_cmp - qsort order of command pointers: by name */
+static int cmd_name_cmp(const void *a, const void *b)
+{
+	return strcmp((*(const struct doveadm_cmd *const *)a)->name,
+		      (*(const struct doveadm_cmd *const *)b)->name);
+}
+
 /* usage_add - one command into the listing rows, under prefix (words before) */
 static size_t usage_add(struct usage_row *rows, size_t n, const char *prefix,
 			const struct doveadm_cmd *c)
@@ -139,15 +147,19 @@ static size_t usage_add(struct usage_row *rows, size_t n, const char *prefix,
  */
 static int usage(const char *prefix)
 {
-	static struct usage_row rows[128];
-	size_t f, n = 0, i;
+	static struct usage_row rows[USAGE_MAX];
+	static const struct doveadm_cmd *cmds[USAGE_MAX];
+	size_t f, n = 0, ncmds = 0, i;
 
 	for (f = 0; f < N_CMD_FILES; f++) {
 		const struct doveadm_cmd *c;
 
-		for (c = cmd_files[f]; c->name != NULL && n < 128; c++)
-			n = usage_add(rows, n, prefix, c);
+		for (c = cmd_files[f]; c->name != NULL && ncmds < USAGE_MAX; c++)
+			cmds[ncmds++] = c;
 	}
+	qsort(cmds, ncmds, sizeof(cmds[0]), cmd_name_cmp);	/* groups list a|b|c sorted */
+	for (i = 0; i < ncmds; i++)
+		n = usage_add(rows, n, prefix, cmds[i]);
 	qsort(rows, n, sizeof(rows[0]), usage_row_cmp);
 	if (prefix[0] == '\0')
 		fprintf(stderr, USAGE_HEAD "<command> [<args>]\n%15s\n", "");

@@ -15,6 +15,7 @@ import pty
 import re
 import select
 import shutil
+import subprocess
 import tempfile
 import time
 import unittest
@@ -46,8 +47,10 @@ def with_conf(args):
 
 
 def run(prog, *args, input=None, timeout=60):
-    r = pctest.run([prog] + with_conf(args), input=input if input is not None else "",
-                   timeout=timeout)
+    """Status, stdout, stderr; in a new session, so without a controlling tty."""
+    r = subprocess.run([prog] + with_conf(args), input=input if input is not None else "",
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                       timeout=timeout, start_new_session=True)
     return r.returncode, r.stdout, r.stderr
 
 
@@ -290,6 +293,19 @@ class TestOutputs(RealDoveadm):
             self.assertEqual(mine, real, repr(text))
         mine, real = both("pw", "-t", "{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ=", input="secret\n")
         self.assertEqual(mine, real)
+
+
+class TestBadInput(RealDoveadm):
+    """Ours only: input the real one handles without limits (documented caps)."""
+
+    def test_endless_line_is_bounded(self):
+        code, out, err = run(ours(), "pw", "-s", "SHA", input="x" * 1000000, timeout=20)
+        self.assertIn(code, (0, 1))
+        self.assertLess(len(out) + len(err), 200)
+
+    def test_negative_rounds_refused(self):
+        code, out, err = run(ours(), "pw", "-s", "SHA512-CRYPT", "-r", "-5", "-p", "x")
+        self.assertEqual((code, out, err), (75, "", "Fatal: Invalid number of rounds: -5\n"))
 
 
 class TestUsage(RealDoveadm):
