@@ -28,6 +28,7 @@
 #include "doveadm.h"
 
 #define PW_INPUT_MAX 4096	/* longest password read from the tty or stdin */
+#define PW_READ_MAX 65536	/* bytes read per line at most */
 #define PW_TRIES 3
 
 struct pw_opts {
@@ -43,13 +44,17 @@ static int pw_fatal(const char *prefix, const char *msg)
 	return DOVEADM_EX_TEMPFAIL;
 }
 
-/* read_line - one line from fd into out (without the newline), at most PW_INPUT_MAX bytes kept */
+/*
+ * read_line - one line from fd into out (without the newline): at most
+ * size - 1 bytes are kept, and reading stops after PW_READ_MAX bytes even
+ * without a newline (a stream of junk cannot keep us reading).
+ */
 static void read_line(int fd, char *out, size_t size)
 {
-	size_t n = 0;
+	size_t n = 0, total = 0;
 	char c;
 
-	while (read(fd, &c, 1) == 1 && c != '\n') {
+	while (total++ < PW_READ_MAX && read(fd, &c, 1) == 1 && c != '\n') {
 		if (c != '\r' && n + 1 < size)
 			out[n++] = c;
 	}
@@ -247,6 +252,6 @@ static int cmd_pw(const struct dconf *cfg, int argc, char **argv)
 
 const struct doveadm_cmd doveadm_cmds_pw[] = {
 	{ "pw", "[-l] [-p plaintext] [-r rounds] [-s scheme] [-t hash] [-u user] [-V]",
-	  DOVEADM_CMD_NO_CONFIG, cmd_pw },
+	  0, cmd_pw },
 	{ NULL, NULL, 0, NULL },
 };

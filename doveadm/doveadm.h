@@ -12,8 +12,8 @@
  * run() gets the words after the command name with argv[0] set to the
  * command's last word (so getopt's messages read "pw: invalid option"), and
  * the loaded dovecot.conf (NULL for DOVEADM_CMD_NO_CONFIG commands, which
- * run even when the configuration is missing or broken, as `doveadm pw`
- * does).  It returns the exit status: 0 ok, 64 (EX_USAGE) bad usage, 75
+ * run even when the configuration is missing or broken; the real doveadm
+ * has none: even `pw` fails without a readable dovecot.conf).  It returns the exit status: 0 ok, 64 (EX_USAGE) bad usage, 75
  * (EX_TEMPFAIL) for Dovecot's "Fatal:" failures, or the command's own.
  * Commands print their own messages (stdout results, stderr errors).
  */
@@ -39,5 +39,7 @@ struct doveadm_cmd {
 extern const struct doveadm_cmd doveadm_cmds_pw[];
 /* doveadm_cmds_auth - cmd-auth.c: `doveadm auth test`, `auth lookup`, `user` */
 extern const struct doveadm_cmd doveadm_cmds_auth[];
+/* doveadm_cmds_master - cmd-master.c: `doveadm stop`, `doveadm reload` */
+extern const struct doveadm_cmd doveadm_cmds_master[];
 
 #endif

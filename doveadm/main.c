@@ -18,15 +18,18 @@
  *
  * Usage: doveadm [-Dv] [-c config] [-f formatter] [-o setting=value] <command> [<args>]
  *	Exit status: the command's; 64 for an unknown or missing command
- *	(usage on stderr); 89 for a bad global option; 75 when the
- *	configuration cannot be read.
+ *	(usage on stderr); 89 for a bad global option or a bad dovecot.conf;
+ *	75 when dovecot.conf is missing.  Every command, `pw` too, reads
+ *	dovecot.conf first, as the real doveadm does.
  */
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "config/dconf.h"
 #include "doveadm.h"
@@ -35,10 +38,12 @@
 static const struct doveadm_cmd *const cmd_files[] = {
 	doveadm_cmds_pw,
 	doveadm_cmds_auth,
+	doveadm_cmds_master,
 };
 
 #define N_CMD_FILES (sizeof(cmd_files) / sizeof(cmd_files[0]))
 #define USAGE_HEAD "usage: doveadm [-Dv] [-f <formatter>] "
+#define USAGE_MAX 128	/* commands in the listing */
 
 /* word_len - length of the first word of s (up to a space or the end) */
 static size_t word_len(const char *s)
@@ -101,6 +106,13 @@ static int usage_row_cmp(const void *a, const void *b)
 	return strcmp(((const struct usage_row *)a)->name, ((const struct usage_row *)b)->name);
 }
 
+/* cmd_name_cmp - qsort order of command pointers: by name */
+static int cmd_name_cmp(const void *a, const void *b)
+{
+	return strcmp((*(const struct doveadm_cmd *const *)a)->name,
+		      (*(const struct doveadm_cmd *const *)b)->name);
+}
+
 /* usage_add - one command into the listing rows, under prefix (words before) */
 static size_t usage_add(struct usage_row *rows, size_t n, const char *prefix,
 			const struct doveadm_cmd *c)
@@ -135,15 +147,19 @@ static size_t usage_add(struct usage_row *rows, size_t n, const char *prefix,
  */
 static int usage(const char *prefix)
 {
-	static struct usage_row rows[128];
-	size_t f, n = 0, i;
+	static struct usage_row rows[USAGE_MAX];
+	static const struct doveadm_cmd *cmds[USAGE_MAX];
+	size_t f, n = 0, ncmds = 0, i;
 
 	for (f = 0; f < N_CMD_FILES; f++) {
 		const struct doveadm_cmd *c;
 
-		for (c = cmd_files[f]; c->name != NULL && n < 128; c++)
-			n = usage_add(rows, n, prefix, c);
+		for (c = cmd_files[f]; c->name != NULL && ncmds < USAGE_MAX; c++)
+			cmds[ncmds++] = c;
 	}
+	qsort(cmds, ncmds, sizeof(cmds[0]), cmd_name_cmp);	/* groups list a|b|c sorted */
+	for (i = 0; i < ncmds; i++)
+		n = usage_add(rows, n, prefix, cmds[i]);
 	qsort(rows, n, sizeof(rows[0]), usage_row_cmp);
 	if (prefix[0] == '\0')
 		fprintf(stderr, USAGE_HEAD "<command> [<args>]\n%15s\n", "");
@@ -169,14 +185,29 @@ static int is_group(const char *word)
 	return 0;
 }
 
-/* load_config - dovecot.conf for a command; NULL after the Fatal: line */
-static struct dconf *load_config(const char *path)
+/*
+ * load_config - dovecot.conf (path, else the compiled-in one: like the
+ * real doveadm, $DOVECOT_CONFIG is not read) for a command.  A missing
+ * file is Dovecot's "Error reading configuration" (75); a bad one is
+ * reported as the doveconf that the real doveadm runs reports it (89).
+ */
+static struct dconf *load_config(const char *path, int *status_r)
 {
 	struct dconf *cfg;
+	struct stat st;
 	const char *error;
 
+	if (path == NULL)
+		path = dconf_default_path();
+	if (stat(path, &st) < 0) {
+		fprintf(stderr, "Fatal: Error reading configuration: stat(%s) failed: %s\n", path,
+			strerror(errno));
+		*status_r = DOVEADM_EX_TEMPFAIL;
+		return NULL;
+	}
 	if (dconf_load(&cfg, path, 0, &error) < 0) {
-		fprintf(stderr, "Fatal: Error reading configuration: %s\n", error);
+		fprintf(stderr, "doveconf: Fatal: %s\n", error);
+		*status_r = DOVEADM_EX_CONFIG;
 		return NULL;
 	}
 	return cfg;
@@ -187,7 +218,7 @@ int main(int argc, char **argv)
 	const char *config_path = NULL;
 	const struct doveadm_cmd *cmd;
 	struct dconf *cfg = NULL;
-	int c, words, ret;
+	int c, words, ret = 0;
 
 	while ((c = getopt(argc, argv, "+c:Df:o:v")) != -1) {
 		switch (c) {
@@ -204,8 +235,8 @@ int main(int argc, char **argv)
 	argv += optind;
 	cmd = argc > 0 ? cmd_find(argc, argv, &words) : NULL;
 	if (cmd == NULL || !(cmd->flags & DOVEADM_CMD_NO_CONFIG)) {
-		if ((cfg = load_config(config_path)) == NULL)
-			return DOVEADM_EX_TEMPFAIL;
+		if ((cfg = load_config(config_path, &ret)) == NULL)
+			return ret;
 	}
 	if (cmd == NULL) {
 		ret = usage(argc > 0 && is_group(argv[0]) ? argv[0] : "");

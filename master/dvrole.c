@@ -212,6 +212,7 @@ static long long sect_int(const struct dconf_sect *sect, const char *key)
 /* report_missing - warn once per declared service whose program we lack */
 static void report_missing(struct master *m, const struct dconf_sect *sect, const char *path)
 {
+	int err = errno;	/* from access() */
 	char *key = xasprintf("%s/%s", dconf_sect_name(sect), path);
 
 	for (size_t i = 0; i < m->reported.n; i++)
@@ -224,7 +225,18 @@ static void report_missing(struct master *m, const struct dconf_sect *sect, cons
 	if (dconf_sect_is_default(sect))
 		return;	/* built-in services postcote does not have: silently skipped */
 	msg_warn("service(%s): access(%s) failed: %s - not available in postcote (yet), service skipped",
-		 dconf_sect_name(sect), path, strerror(errno));
+		 dconf_sect_name(sect), path, strerror(err));
+}
+
+/* idle_kill_ms - the service's idle_kill (0: default_idle_kill) */
+static unsigned long long idle_kill_ms(const struct dconf *cfg, const struct dconf_sect *sect)
+{
+	const char *v = dconf_sect_get(sect, "idle_kill");
+	unsigned long long ms = 0;
+
+	if (v == NULL || dconf_parse_time(v, &ms) < 0 || ms == 0)
+		ms = dconf_get_time_msecs(cfg, "default_idle_kill");
+	return ms;
 }
 
 /* exec_path - executable's first word in the daemon directory (or absolute) */
@@ -269,6 +281,7 @@ static struct master_service *service_from_sect(struct master *m, const struct d
 	if (s->maxproc > 0 && s->min_avail > s->maxproc)
 		s->min_avail = s->maxproc;
 	s->vsz_limit = dvdaemon_vsz_bytes(m->dcfg, sect);
+	s->idle_kill_ms = idle_kill_ms(m->dcfg, sect);
 	s->status_fd[0] = s->status_fd[1] = s->watch_fd[0] = s->watch_fd[1] = -1;
 	argv_init(&s->argv);
 	argv_init(&s->env);
@@ -308,8 +321,8 @@ struct dv_open {
 };
 
 static struct dv_open *opened;
-static struct argv env_lines;
-static int starting;		/* errors also go to the terminal */	/* PC_DV_LISTENERS lines of the service being attached */
+static struct argv env_lines;	/* PC_DV_LISTENERS lines of the service being attached */
+static int starting;		/* errors also go to the terminal */
 
 /* spec_key - identity of a listener spec */
 static char *spec_key(const struct dv_listen_spec *sp)
@@ -727,6 +740,18 @@ static int command(const char *cmd)
 	return 0;
 }
 
+/* print_hostdomain - --hostdomain: the host name (Dovecot's %{hostname} with domain) */
+static int print_hostdomain(void)
+{
+	char host[256];
+
+	if (gethostname(host, sizeof(host) - 1) < 0)
+		cmd_fatal(DV_FATAL, "gethostname() failed: %s", strerror(errno));
+	host[sizeof(host) - 1] = '\0';
+	printf("%s\n", host);
+	return 0;
+}
+
 int dvrole_main(int argc, char **argv)
 {
 	struct master *m = &dvmaster;
@@ -743,8 +768,17 @@ int dvrole_main(int argc, char **argv)
 			config_path = argv[++i];
 		else if (strcmp(a, "-F") == 0)
 			m->foreground = 1;
-		else if (strcmp(a, "-p") == 0 || strcmp(a, "-b") == 0 || strcmp(a, "--hostdomain") == 0)
+		else if (strcmp(a, "-p") == 0 || strcmp(a, "-b") == 0)
 			;	/* no SSL key passwords to ask for; no core dump flag */
+		else if (strcmp(a, "--hostdomain") == 0)
+			return print_hostdomain();
+		else if (strcmp(a, "--build-options") == 0) {
+			/* what this build has (the drivers of auth/, issue 6) */
+			printf("Build options: ioloop=epoll openssl\n"
+			       "Passdb: pam passwd passwd-file shadow static\n"
+			       "Userdb: passwd passwd-file prefetch static\n");
+			return 0;
+		}
 		else if (strcmp(a, "-n") == 0 || strcmp(a, "-a") == 0)
 			doveconf_opt = a;
 		else if (strcmp(a, "--version") == 0) {

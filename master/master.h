@@ -47,6 +47,8 @@ struct master_service {
 	struct event_timer *wakeup_timer;
 	/* dovecot role (dvrole.c); zero/empty for the MTA role */
 	int min_avail;			/* process_min_avail */
+	unsigned long long idle_kill_ms; /* idle_kill: SIGINT to idle surplus processes, 0 = never */
+	void *idle_ctx;			/* its periodic check */
 	unsigned long long vsz_limit;	/* RLIMIT_AS for the children, 0 = none */
 	struct argv env;		/* extra environment (PC_DV_SERVICE, PC_DV_LISTENERS) */
 };

@@ -45,6 +45,7 @@ struct master_child {
 	unsigned gen;
 	int avail;
 	int served;			/* reported TAKEN at least once */
+	uint64_t idle_since;		/* no clients since (ms), 0 = busy */
 };
 
 static char errbuf[1024];
@@ -404,6 +405,8 @@ static void spawn(struct master *m, struct master_service *s)
 	if (pid == 0) {
 		int n = s->nlisten, i, high = MASTER_LISTEN_FD + n, st, wt, lt[256];
 
+		log_set_fatal_hook(NULL);	/* the master's clean-up is not ours */
+
 		/* move the sources above the target range, then into place */
 		if (n > 256)
 			_exit(1);
@@ -438,6 +441,14 @@ static void spawn(struct master *m, struct master_service *s)
 		if (s->vsz_limit > 0)
 			dvdaemon_limit_vsz(s->vsz_limit);
 		execve(s->path, s->argv.v, m->env.v);
+		if (m->role == MASTER_ROLE_DOVECOT) {
+			int err = errno;
+
+			/* the log descriptors went with close_range(): open them again */
+			dvdaemon_setup_logging(m->dcfg, "master", 0);
+			errno = err;
+			msg_fatal_status(84, "service(%s): execv(%s) failed: %m", s->name, s->path);	/* FATAL_EXEC */
+		}
 		msg_fatal("%s: exec %s: %m", s->name, s->path);
 	}
 	c = xcalloc(1, sizeof(*c));
@@ -447,6 +458,7 @@ static void spawn(struct master *m, struct master_service *s)
 	c->name = xstrdup(s->name);
 	c->gen = s->gen;
 	c->avail = 1;
+	c->idle_since = event_now_ms();
 	c->next = m->children;
 	m->children = c;
 	s->total++;
@@ -559,9 +571,13 @@ static void on_status(int fd, unsigned ready, void *ctx)
 			c->served = 1;
 			s->avail--;
 			limit_warning(m, s);
-		} else if (st.avail == MASTER_STAT_TAKEN) {
+		} else if (st.avail == MASTER_STAT_TAKEN || st.avail == MASTER_STAT_USED) {
 			c->served = 1;
 		}
+		if (st.avail == MASTER_STAT_TAKEN || st.avail == MASTER_STAT_USED)
+			c->idle_since = 0;
+		else if (st.avail == MASTER_STAT_IDLE)
+			c->idle_since = event_now_ms();
 		ensure_min_avail(m, s);
 		update_listen(m, s);
 	}
@@ -715,6 +731,58 @@ static void on_wakeup(void *ctx)
 	w->s->wakeup_timer = event_timer_add(w->m->loop, (uint64_t)w->s->wakeup * 1000, on_wakeup, w);
 }
 
+/* ---- idle kill (dovecot role) ---- */
+
+struct idle_ctx {
+	struct master *m;
+	struct master_service *s;
+	struct event_timer *timer;
+};
+
+/* idle_check - SIGINT to processes idle for idle_kill, keeping process_min_avail */
+static void idle_check(void *ctx)
+{
+	struct idle_ctx *t = ctx;
+	struct master_service *s = t->s;
+	uint64_t now = event_now_ms();
+	int avail = s->avail;
+
+	t->timer = NULL;
+	for (struct master_child *c = t->m->children; c != NULL && avail > s->min_avail; c = c->next) {
+		if (c->service != s || !c->avail || c->idle_since == 0 || now - c->idle_since < s->idle_kill_ms)
+			continue;
+		kill(c->pid, SIGINT);	/* it exits only if it still has no client */
+		c->idle_since = 0;
+		avail--;
+	}
+	t->timer = event_timer_add(t->m->loop, s->idle_kill_ms < 4000 ? 250 : 1000, idle_check, t);
+}
+
+/* idle_start / idle_stop - the periodic check of one service */
+static void idle_start(struct master *m, struct master_service *s)
+{
+	struct idle_ctx *t;
+
+	if (s->idle_kill_ms == 0 || s->idle_ctx != NULL)
+		return;
+	t = xcalloc(1, sizeof(*t));
+	t->m = m;
+	t->s = s;
+	t->timer = event_timer_add(m->loop, 250, idle_check, t);
+	s->idle_ctx = t;
+}
+
+static void idle_stop(struct master *m, struct master_service *s)
+{
+	struct idle_ctx *t = s->idle_ctx;
+
+	if (t == NULL)
+		return;
+	event_timer_remove(m->loop, &t->timer);
+	xfree(t);
+	s->idle_ctx = NULL;
+}
+
 /* ---- service life cycle ---- */
 
 /* new_generation - fresh status and watch pipes */
@@ -750,6 +818,7 @@ static void end_generation(struct master *m, struct master_service *s)
 void master_service_start(struct master *m, struct master_service *s)
 {
 	new_generation(m, s);
+	idle_start(m, s);
 	ensure_min_avail(m, s);
 	update_listen(m, s);
 	if (s->wakeup > 0) {
@@ -766,6 +835,7 @@ void master_service_start(struct master *m, struct master_service *s)
 void master_service_retire(struct master *m, struct master_service *s)
 {
 	close_listeners(m, s);
+	idle_stop(m, s);
 	end_generation(m, s);
 	event_timer_remove(m->loop, &s->wakeup_timer);	/* its ctx is leaked: tiny, reload only */
 	if (s->throttle_timer != NULL)
@@ -796,6 +866,7 @@ void master_service_renew(struct master *m, struct master_service *old, struct m
 	for (int i = 0; i < s->nlisten; i++)
 		event_io_remove(m->loop, s->listen_fds[i]);
 	s->used = old->used;
+	idle_stop(m, old);
 	end_generation(m, old);
 	event_timer_remove(m->loop, &old->wakeup_timer);
 	if (old->throttle_timer != NULL)

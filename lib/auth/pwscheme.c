@@ -62,9 +62,13 @@ static const struct pw_scheme schemes[] = {
 	{ "SCRAM-SHA-256", "SCRAM-SHA-256", ENC_NONE, 0, pw_gen_scram_sha256, pw_ver_scram_sha256,
 	  0 },
 	{ "PBKDF2", "PBKDF2", ENC_NONE, 0, pw_gen_pbkdf2, pw_ver_pbkdf2, 0 },
+	{ "OTP", "OTP", ENC_NONE, 0, pw_gen_otp, pw_ver_otp, 0 },
+	{ "ARGON2I", "ARGON2", ENC_NONE, 0, pw_gen_argon2i, pw_ver_argon2, 0 },
+	{ "ARGON2ID", "ARGON2", ENC_NONE, 0, pw_gen_argon2id, pw_ver_argon2, 0 },
 };
 
-/* real doveadm pw -l's order (its hash table); names we lack are skipped */
+/* real doveadm pw -l's order (its hash table); names we lack are skipped
+ * (ARGON2* when the program does not link libsodium) */
 static const char *const list_order[] = {
 	"SHA1", "SSHA512", "SCRAM-SHA-256", "BLF-CRYPT", "PLAIN", "HMAC-MD5", "OTP", "SHA512",
 	"SHA", "DES-CRYPT", "CRYPT", "SSHA", "MD5-CRYPT", "PLAIN-MD4", "PLAIN-MD5",
@@ -125,7 +129,8 @@ const char *const *pwscheme_list(void)
 
 	if (list[0] == NULL)
 		for (i = 0; i < sizeof(list_order) / sizeof(list_order[0]); i++)
-			if (pwscheme_exists(list_order[i]))
+			if (pwscheme_exists(list_order[i]) &&
+			    (strncmp(list_order[i], "ARGON2", 6) != 0 || pw_argon2_available()))
 				list[n++] = list_order[i];
 	return list;
 }

@@ -22,11 +22,19 @@
 #define SALTED_SALT_LEN 4
 #define PLAIN_TRUNC_MAX_DIGITS 9
 
+/*
+ * pw_equal - compares SHA-256 digests of both sides with CRYPTO_memcmp, so
+ * neither the content nor (for cleartext passwords) the stored length
+ * shows in the timing.
+ */
 int pw_equal(const void *a, size_t alen, const void *b, size_t blen)
 {
-	if (alen != blen)
+	unsigned char da[32], db[32];
+
+	if (EVP_Digest(a, alen, da, NULL, EVP_sha256(), NULL) != 1 ||
+	    EVP_Digest(b, blen, db, NULL, EVP_sha256(), NULL) != 1)
 		return 0;
-	return CRYPTO_memcmp(a, b, alen) == 0;
+	return (CRYPTO_memcmp(da, db, sizeof(da)) | (alen ^ blen)) == 0;
 }
 
 int pw_random(void *p, size_t n, const char **error_r)

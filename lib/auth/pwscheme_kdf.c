@@ -182,9 +182,9 @@ static int scram_b64_field(struct buf *b, const char *p, const char *q, size_t w
 
 /*
  * scram_verify - recompute StoredKey from the stored salt and iterations.
- * Checked as Dovecot does: four fields, iterations 4096.., StoredKey and
- * ServerKey of the digest's size; a salt that is not base64 is an error
- * here (Dovecot's lenient decoder makes it a mismatch).
+ * Checked as Dovecot does, in its order: four fields, iterations 4096..,
+ * StoredKey and ServerKey of the digest's size; a salt that is not base64
+ * is a mismatch (as Dovecot's lenient decoder makes it).
  */
 static int scram_verify(const EVP_MD *md, const char *scheme, const char *plain,
 			const unsigned char *raw, size_t len, const char **error_r)
@@ -220,12 +220,12 @@ static int scram_verify(const EVP_MD *md, const char *scheme, const char *plain,
 	buf_init(&salt, 0);
 	buf_init(&want, 0);
 	buf_init(&skey, 0);
-	if (scram_b64_field(&salt, f[1], f[2] - 1, 0) < 0)
-		*error_r = scram_field_error(scheme, "salt");
-	else if (scram_b64_field(&want, f[2], f[3] - 1, n) < 0)
+	if (scram_b64_field(&want, f[2], f[3] - 1, n) < 0)
 		*error_r = scram_field_error(scheme, "StoredKey");
 	else if (scram_b64_field(&skey, f[3], f[4] - 1, n) < 0)
 		*error_r = scram_field_error(scheme, "ServerKey");
+	else if (scram_b64_field(&salt, f[1], f[2] - 1, 0) < 0)
+		ret = PW_MISMATCH;	/* no password can match it; Dovecot says mismatch too */
 	else if (scram_keys(md, plain, salt.data, salt.len, iter, stored, server, error_r) == 0)
 		ret = pw_equal(stored, n, want.data, want.len) ? PW_OK : PW_MISMATCH;
 	buf_deinit(&salt);

@@ -45,6 +45,7 @@ struct dvstate {
 	unsigned long long service_count;	/* 0 = unlimited */
 	int listening;
 	int full;			/* reported TAKEN */
+	int opt_S;			/* -S: log to stderr as well */
 };
 
 static struct dvstate *dvstate;
@@ -80,6 +81,7 @@ static void parse_args(struct dvstate *s, int argc, char **argv)
 			s->config_path = a + 2;
 		} else if (strcmp(a, "-S") == 0) {
 			s->d.standalone = 1;
+			s->opt_S = 1;
 		} else if (strcmp(a, "-D") == 0) {
 			s->d.verbose++;
 		} else {
@@ -430,6 +432,8 @@ static void on_listen(int fd, unsigned ready, void *ctx)
 		s->full = 1;
 		set_listening(s, 0);
 		send_status(s, MASTER_STAT_TAKEN);
+	} else if (s->d.clients == 1) {
+		send_status(s, MASTER_STAT_USED);	/* busy; no longer a start-up failure */
 	}
 	s->ops->accept(client, l, &s->d);
 }
@@ -450,6 +454,8 @@ void dvdaemon_client_done(struct dvdaemon *d)
 		set_listening(s, 1);
 		send_status(s, MASTER_STAT_AVAIL);
 	}
+	if (d->clients == 0)
+		send_status(s, MASTER_STAT_IDLE);
 }
 
 /* begin_stop - no more clients; the service finishes the ones it has */
@@ -487,10 +493,14 @@ static void on_watch(int fd, unsigned ready, void *ctx)
 	begin_stop(s);
 }
 
-/* on_signal - SIGTERM (and SIGINT stand-alone): exit now */
+/* on_signal - SIGTERM (and SIGINT stand-alone): exit now; SIGINT from the master: exit if idle */
 static void on_signal(int signo, void *ctx)
 {
-	dvdaemon_exit(&((struct dvstate *)ctx)->d, 0);
+	struct dvstate *s = ctx;
+
+	if (signo == SIGINT && !s->d.standalone && s->d.clients > 0)
+		return;	/* idle kill raced with a new client: keep serving */
+	dvdaemon_exit(&s->d, 0);
 }
 
 void dvdaemon_exit(struct dvdaemon *d, int status)
@@ -560,7 +570,7 @@ int dvdaemon_main(int argc, char **argv, const char *prog, const struct dvdaemon
 		s->d.standalone = 1;
 	load_config(s);
 	select_service(s);
-	dvdaemon_setup_logging(s->d.cfg, s->d.service, s->d.standalone);
+	dvdaemon_setup_logging(s->d.cfg, s->d.service, s->opt_S);
 	setup_limits(s);
 	s->d.loop = event_loop_create();
 	if (s->d.standalone)
@@ -577,8 +587,7 @@ int dvdaemon_main(int argc, char **argv, const char *prog, const struct dvdaemon
 	if (!s->d.standalone)
 		attach_master(s);
 	sig_watch(s->d.loop, SIGTERM, on_signal, s);
-	if (s->d.standalone)
-		sig_watch(s->d.loop, SIGINT, on_signal, s);
+	sig_watch(s->d.loop, SIGINT, on_signal, s);
 	give_fifos(s);
 	set_listening(s, 1);
 	send_status(s, MASTER_STAT_AVAIL);

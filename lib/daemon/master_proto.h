@@ -28,6 +28,13 @@
  *                        "I am idle and will accept"
  *     MASTER_STAT_TAKEN  when it accepts a connection (single-client
  *                        servers) or reaches its client limit
+ *     MASTER_STAT_USED   (dvdaemon) when its client count goes from 0 to 1
+ *                        and it still has room: it has served, so a later
+ *                        death is not a start-up failure, and it is busy
+ *     MASTER_STAT_IDLE   (dvdaemon) when its client count drops to 0
+ * Idle kill (dovecot role, idle_kill): a process idle that long while more
+ * than process_min_avail processes are available gets SIGINT; dvdaemon
+ * exits on it only when it has no client (a race with a new one is safe).
  * master counts idle children per service; when a listener becomes readable
  * and no child is idle, it forks another one, up to maxproc.  A child that
  * exits is removed from the counts; exit status != 0 or death by signal is
@@ -56,6 +63,8 @@
 
 #define MASTER_STAT_TAKEN	0
 #define MASTER_STAT_AVAIL	1
+#define MASTER_STAT_USED	2	/* dvdaemon: has clients (again), room for more */
+#define MASTER_STAT_IDLE	3	/* dvdaemon: has no client any more */
 
 #define MASTER_TRIGGER_WAKEUP	'W'
 #define MASTER_TRIGGER_MAX	1024

@@ -23,11 +23,6 @@ def doveadm():
     return os.path.join(pctest.PREFIX, "bin", "doveadm")
 
 
-def cmdmaster():
-    """Test driver for doveadm/cmd-master.c (tests/fixtures/pc-cmdmaster.c)."""
-    return os.path.join(pctest.BUILD, "tests", "fixtures", "pc-cmdmaster")
-
-
 def dvecho():
     """Path of the fixture service program."""
     return os.path.join(pctest.BUILD, "tests", "fixtures", "pc-dvecho")

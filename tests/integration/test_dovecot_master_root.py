@@ -56,6 +56,11 @@ class TestRootMaster(RootBase):
         self.assertEqual((st.st_uid, st.st_gid, st.st_mode & 0o7777), (0, 0, 0o600))
         st = os.stat(inst.path("owned-fifo"))
         self.assertEqual((st.st_uid, st.st_mode & 0o7777), (self.uid, 0o620))
+        # the fifo reaches the service process (started for it on demand)
+        fd = os.open(inst.path("owned-fifo"), os.O_WRONLY | os.O_NONBLOCK)
+        os.write(fd, b"hello fifo\n")
+        os.close(fd)
+        inst.wait_log("echo: Info: fifo line: hello fifo")
         # as that user, the 0660 socket accepts and the root-only one refuses
         code = ("import socket,sys\n"
                 "s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); print(s.recv(64).decode().strip())\n")
@@ -147,6 +152,67 @@ class TestRootMaster(RootBase):
             self.assertIn("unlimited", line)	# documented: ASan needs the address space
         else:
             self.assertEqual(line.split()[3:5], ["536870912", "536870912"], line)
+
+
+SYSLOG_SCRIPT = r'''
+import os, socket, subprocess, sys, time
+sock_path = "/dev/log"
+if os.path.exists(sock_path):
+    tmp = sys.argv[2] + "/devlog"
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.bind(tmp)
+    subprocess.run(["mount", "--bind", tmp, sock_path], check=True)
+    created = False
+else:
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.bind(sock_path)
+    created = True
+s.settimeout(0.5)
+try:
+    subprocess.run([sys.argv[1], "-c", sys.argv[3]], capture_output=True, text=True)
+    out = []
+    deadline = time.time() + 8
+    while time.time() < deadline:
+        try:
+            out.append(s.recv(4096).decode("utf-8", "replace"))
+        except socket.timeout:
+            pass
+        if any("starting up" in m for m in out) and any("command startup failed" in m for m in out):
+            break
+    subprocess.run([sys.argv[1], "-c", sys.argv[3], "stop"], capture_output=True)
+    print("\n".join(out))
+finally:
+    if created:
+        os.unlink(sock_path)
+'''
+
+
+class TestRootSyslog(RootBase):
+    def capture(self, head):
+        inst = DvInstance(echo_service("crash", "crash-at-start", "  process_min_avail = 1\n"), head)
+        self.addCleanup(inst.stop)
+        with open(inst.conf) as f:
+            text = f.read().replace("log_path = %s\n" % inst.logfile, "")
+        with open(inst.conf, "w") as f:
+            f.write(text)
+        script = os.path.join(inst.root, "fake_syslog.py")
+        with open(script, "w") as f:
+            f.write(SYSLOG_SCRIPT)
+        r = subprocess.run(["unshare", "-m", "--propagation", "private", "python3", script,
+                            dvtest.dovecot(), inst.root, inst.conf], capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return r.stdout
+
+    def test_syslog_default(self):
+        out = self.capture("")
+        # facility mail (2) * 8 + info (6) = 22; syslog lines have no "Info: "
+        self.assertRegex(out, r"<22>[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d dovecot\[\d+\]: master: Dovecot "
+                              r"v2\.3\.19\.1 \(postcote 0\.1\.0\) starting up without any protocols")
+        self.assertRegex(out, r"dovecot\[\d+\]: crash: Fatal: master: service\(crash\): child \d+ returned error 1")
+        self.assertRegex(out, r"dovecot\[\d+\]: master: Error: service\(crash\): command startup failed")
+
+    def test_syslog_facility(self):
+        out = self.capture("syslog_facility = local3\n")
+        # local3 (19) * 8 + info (6) = 158
+        self.assertRegex(out, r"<158>[^\n]* dovecot\[\d+\]: master: Dovecot v2\.3\.19\.1 ")
 
 
 class TestRootStandalone(RootBase):
