@@ -14,10 +14,13 @@
 #include "mech.h"
 #include "proto.h"
 #include "request.h"
+#include "core/event.h"
 #include "core/log.h"
 #include "core/mem.h"
 
 #define CLIENT_MAX_REQUESTS 1024	/* outstanding requests per connection */
+#define LOGIN_MAX_WAITING 256		/* OK'd login requests waiting for the master's REQUEST */
+#define LOGIN_WAIT_MS (150 * 1000)	/* how long they wait (Dovecot's master auth timeout) */
 
 enum client_state { CS_VERSION, CS_CPID, CS_READY };
 
@@ -26,8 +29,18 @@ struct client_req {
 	struct auth_request *req;
 };
 
+struct login_wait {
+	unsigned id;
+	uint64_t since;
+	struct auth_request *req;
+};
+
 struct client_conn {
 	struct conn *conn;
+	struct client_conn *next;	/* login connections, for REQUEST */
+	char cookie[33];
+	struct login_wait *waits;
+	size_t nwaits;
 	enum client_state state;
 	unsigned minor, pid;
 	int login_socket;
@@ -38,6 +51,7 @@ struct client_conn {
 };
 
 static unsigned client_cuid_counter, client_count;
+static struct client_conn *login_conns;
 
 unsigned client_conn_count(void)
 {
@@ -64,14 +78,67 @@ static void req_forget(struct client_conn *cc, unsigned id)
 }
 
 /* client_reply - a line from the request core */
+/* login_wait_add - an OK'd request on a login socket waits for the master (oldest dropped) */
+static void login_wait_add(struct client_conn *cc, struct auth_request *req)
+{
+	uint64_t now = event_now_ms();
+	size_t i, keep = 0;
+
+	for (i = 0; i < cc->nwaits; i++) {
+		if (now - cc->waits[i].since > LOGIN_WAIT_MS || (keep == 0 && cc->nwaits >= LOGIN_MAX_WAITING && i == 0))
+			auth_request_release(cc->waits[i].req);
+		else
+			cc->waits[keep++] = cc->waits[i];
+	}
+	cc->nwaits = keep;
+	if (cc->waits == NULL)
+		cc->waits = xcalloc(LOGIN_MAX_WAITING, sizeof(*cc->waits));
+	auth_request_hold(req);
+	cc->waits[cc->nwaits].id = auth_request_id(req);
+	cc->waits[cc->nwaits].since = now;
+	cc->waits[cc->nwaits++].req = req;
+}
+
 static void client_reply(struct auth_request *req, const char *line, int final, void *ctx)
 {
 	struct client_conn *cc = ctx;
 
 	if (line != NULL)
 		conn_send(cc->conn, line);
-	if (final)
+	if (final) {
 		req_forget(cc, auth_request_id(req));
+		if (cc->login_socket && auth_request_succeeded(req))
+			login_wait_add(cc, req);
+	}
+}
+
+struct auth_request *client_login_take(unsigned pid, unsigned id, const char *cookie,
+					const char **error_r)
+{
+	struct client_conn *cc;
+	size_t i;
+
+	for (cc = login_conns; cc != NULL; cc = cc->next)
+		if (cc->pid == pid && cc->state == CS_READY)
+			break;
+	if (cc == NULL) {
+		*error_r = "Master requested auth for nonexistent client";
+		return NULL;
+	}
+	if (strcmp(cc->cookie, cookie) != 0) {
+		*error_r = "Master requested auth with invalid cookie";
+		return NULL;
+	}
+	for (i = 0; i < cc->nwaits; i++) {
+		if (cc->waits[i].id == id && event_now_ms() - cc->waits[i].since <= LOGIN_WAIT_MS) {
+			struct auth_request *req = cc->waits[i].req;
+
+			cc->waits[i] = cc->waits[--cc->nwaits];
+			return req;
+		}
+	}
+	*error_r = "Master requested unknown auth request";
+	return NULL;
 }
 
 /* client_bug - log a protocol error and close */
@@ -237,6 +304,18 @@ static void client_closed(struct conn *c, enum conn_close_reason why)
 			  cc->nreqs, why == CONN_EOF ? "EOF" : "Connection reset by peer");
 	for (i = 0; i < cc->nreqs; i++)
 		auth_request_abort(cc->reqs[i].req);
+	for (i = 0; i < cc->nwaits; i++)
+		auth_request_release(cc->waits[i].req);
+	xfree(cc->waits);
+	if (cc->login_socket) {
+		struct client_conn **pp;
+
+		for (pp = &login_conns; *pp != NULL; pp = &(*pp)->next)
+			if (*pp == cc) {
+				*pp = cc->next;
+				break;
+			}
+	}
 	xfree(cc->reqs);
 	client_count--;
 	if (cc->done != NULL)
@@ -263,7 +342,8 @@ static void client_send_handshake(struct client_conn *cc)
 		memset(cookie, 0, sizeof(cookie));
 	buf_printf(&b, "SPID\t%ld\nCUID\t%u\nCOOKIE\t", (long)getpid(), ++client_cuid_counter);
 	for (i = 0; i < sizeof(cookie); i++)
-		buf_printf(&b, "%02x", cookie[i]);
+		snprintf(cc->cookie + i * 2, 3, "%02x", cookie[i]);
+	buf_append_str(&b, cc->cookie);
 	buf_append_str(&b, "\nDONE");
 	conn_send(cc->conn, b.data);
 	buf_deinit(&b);
@@ -275,6 +355,10 @@ void client_conn_create(int fd, struct event_loop *loop, int login_socket,
 	struct client_conn *cc = xcalloc(1, sizeof(*cc));
 
 	cc->login_socket = login_socket;
+	if (login_socket) {
+		cc->next = login_conns;
+		login_conns = cc;
+	}
 	cc->done = done;
 	cc->done_ctx = ctx;
 	client_count++;

@@ -12,6 +12,14 @@ struct event_loop;
 /* client_conn_create - serve fd; done(ctx) is called when the connection is gone */
 void client_conn_create(int fd, struct event_loop *loop, int login_socket,
 			void (*done)(void *ctx), void *ctx);
+/*
+ * client_login_take - REQUEST: the OK'd request id of the login connection
+ * whose CPID is pid and whose handshake COOKIE was cookie; it is handed
+ * over (the caller releases it with auth_request_release).  NULL + *error_r.
+ */
+struct auth_request;
+struct auth_request *client_login_take(unsigned pid, unsigned id, const char *cookie,
+					const char **error_r);
 /* client_conn_count - connections open now */
 unsigned client_conn_count(void);
 

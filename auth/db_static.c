@@ -6,15 +6,19 @@
  * (default scheme PLAIN, {SCHEME} prefixes work), "nopassword" /
  * "nopassword=y" accepts any password; everything else (proxy=y, host=...,
  * nologin, reason=...) is returned as extra fields.  Without password and
- * without nopassword no password matches (Dovecot's behaviour).
+ * without nopassword the reply has no password and nothing matches
+ * (Dovecot's "No password returned (and no nopassword)").
  *
  * userdb args: uid=... gid=... home=... and any other userdb field; uid/gid
- * names are resolved to numbers after expansion.  allow_all_users=yes is
+ * names are resolved to numbers after expansion, and a name without
+ * variables that does not resolve fails init ("static userdb: Invalid uid:
+ * vmail", fatal at start-up as in Dovecot).  allow_all_users=yes is
  * not a field: without it, a userdb-only lookup (lmtp, doveadm) must first
  * find the user in a passdb (userdb->need_passdb_check, done by the core).
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -73,10 +77,12 @@ static void passdb_static_lookup(struct passdb *db, const struct db_request *req
 		reply.error = error;
 	} else if (s->nopassword) {
 		db_fields_set(&reply.fields, "nopassword", NULL);
+	} else if (s->password != NULL) {
+		reply.password = buf_cstr(&pw);
+		reply.scheme = "PLAIN";
 	} else {
-		/* no password= at all: nothing can match */
-		reply.password = s->password != NULL ? buf_cstr(&pw) : "";
-		reply.scheme = s->password != NULL ? "PLAIN" : "CRYPT";
+		/* no password at all: nothing matches (reply.password NULL) */
+		reply.log_reason = "No password returned (and no nopassword)";
 	}
 	reply.user = db_fields_get(&reply.fields, "user");
 	cb(&reply, ctx);
@@ -112,12 +118,40 @@ const struct passdb_driver passdb_static = {
 	.deinit = passdb_static_deinit,
 };
 
+/* check_ids - uid/gid without variables must resolve now (Dovecot fails at start-up) */
+static int check_ids(const struct db_template *t, const char **error_r)
+{
+	static char errbuf[300];
+	static const char *const keys[] = { "uid", "gid" };
+	struct db_fields f;
+	const char *v, *error;
+	size_t i;
+	int ret = 0;
+
+	db_fields_init(&f);
+	for (i = 0; i < 2; i++) {
+		v = db_fields_get(&t->items, keys[i]);
+		if (v != NULL && strchr(v, '%') == NULL)
+			db_fields_set(&f, keys[i], v);
+	}
+	if (db_resolve_ids(&f, &error) < 0) {
+		snprintf(errbuf, sizeof(errbuf), "static userdb: %s", error);
+		*error_r = errbuf;
+		ret = -1;
+	}
+	db_fields_deinit(&f);
+	return ret;
+}
+
 static int userdb_static_init(struct userdb *db, const char *args, const char **error_r)
 {
 	struct static_db *s = xcalloc(1, sizeof(*s));
 
-	(void)error_r;
 	db_template_parse(&s->tmpl, args != NULL ? args : "");
+	if (check_ids(&s->tmpl, error_r) < 0) {
+		static_free(s);
+		return -1;
+	}
 	db->need_passdb_check = 1;
 	if (db_fields_has(&s->tmpl.items, "allow_all_users")) {
 		db->need_passdb_check = !yes_value(db_fields_get(&s->tmpl.items, "allow_all_users"));

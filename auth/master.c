@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cache.h"
+#include "client.h"
 #include "conn.h"
 #include "master.h"
 #include "proto.h"
@@ -181,6 +182,36 @@ static void master_list(struct master_conn *mc, char **f, int n)
 	auth_list_users(mask, list_emit, list_done, lr);
 }
 
+/* master_request - REQUEST id client-pid client-id cookie: the login handoff */
+static void master_request(struct master_conn *mc, char **f, int n)
+{
+	unsigned id, pid, client_id;
+	struct auth_request *login, *req;
+	const char *error;
+	char line[64];
+
+	if (n < 5 || proto_parse_id(f[1], &id) < 0 || proto_parse_id(f[2], &pid) < 0 ||
+	    proto_parse_id(f[3], &client_id) < 0) {
+		master_bug(mc, "BUG: Master sent broken REQUEST");
+		return;
+	}
+	if ((login = client_login_take(pid, client_id, f[4], &error)) == NULL) {
+		msg_info("%s: pid=%u id=%u", error, pid, client_id);
+		snprintf(line, sizeof(line), "FAIL\t%u", id);
+		conn_send(mc->conn, line);
+		return;
+	}
+	if (mc->nreqs == mc->areqs) {
+		mc->areqs = mc->areqs * 2 + 8;
+		mc->reqs = xreallocarray(mc->reqs, mc->areqs, sizeof(*mc->reqs));
+	}
+	req = auth_request_login_userdb(login, id, master_reply, mc);
+	auth_request_release(login);
+	mc->reqs[mc->nreqs].id = id;
+	mc->reqs[mc->nreqs++].req = req;
+	auth_request_run_userdb(req);
+}
+
 /* master_cache_flush - CACHE-FLUSH id [user...] -> OK id count */
 static void master_cache_flush(struct master_conn *mc, char **f, int n)
 {
@@ -223,6 +254,8 @@ static void master_line(struct conn *c, char *line)
 		master_lookup(mc, AUTH_LOOKUP_PASS, f, n);
 	else if (strcmp(f[0], "LIST") == 0)
 		master_list(mc, f, n);
+	else if (strcmp(f[0], "REQUEST") == 0 && !mc->userdb_only)
+		master_request(mc, f, n);
 	else if (strcmp(f[0], "CACHE-FLUSH") == 0 && !mc->userdb_only)
 		master_cache_flush(mc, f, n);
 	else if (strcmp(f[0], "CPID") == 0)

@@ -9,6 +9,7 @@
  * Each chain walks the configured databases in order, one asynchronous
  * driver call at a time, and ends in chain_done which answers the owner.
  */
+#include <arpa/inet.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <stdarg.h>
@@ -63,6 +64,9 @@ struct auth_request {
 	size_t idx;
 	int cur_ok, had_internal, any_ran;
 	int userdb_after_passdb;	/* USER: a passdb must know the user first (static userdb) */
+	char *login_mech;		/* REQUEST: auth_mech= for the USER reply */
+	int succeeded;
+	int from_cache;		/* the current passdb answer came from the cache */
 	enum db_result last;
 	char *password;		/* CHAIN_VERIFY, wiped on free */
 	const char *cred_scheme;
@@ -151,6 +155,7 @@ static void request_free(struct auth_request *r)
 	xfree(r->login_user);
 	xfree(r->master_user);
 	xfree(r->log_user);
+	xfree(r->login_mech);
 	if (r->password != NULL) {
 		OPENSSL_cleanse(r->password, strlen(r->password));
 		xfree(r->password);
@@ -361,6 +366,7 @@ static void send_ok(struct auth_request *r, const void *data, size_t len)
 {
 	struct buf b;
 
+	r->succeeded = 1;
 	buf_init(&b, 0);
 	buf_printf(&b, "OK\t%u\tuser=", r->id);
 	proto_escape(&b, r->user != NULL ? r->user : "");
@@ -836,14 +842,18 @@ static int passdb_from_cache(struct auth_request *r)
 			rep.password++;	/* 'P' */
 			if (*rep.password == '\0')
 				rep.password = NULL;
-			if (r->chain == CHAIN_VERIFY && rep.password != NULL &&
-			    pwscheme_verify(r->password, rep.password, p->db.default_scheme != NULL
-					    ? p->db.default_scheme : "PLAIN", r->user, &error) != PW_OK)
-				rep.result = DB_MISMATCH;
+			if (r->chain == CHAIN_VERIFY && rep.password != NULL) {
+				if (pwscheme_verify(r->password, rep.password, p->db.default_scheme != NULL
+						    ? p->db.default_scheme : "PLAIN", r->user, &error) != PW_OK)
+					rep.result = DB_MISMATCH;
+				else
+					rep.password = NULL;	/* verified: not again */
+			}
 		}
 	}
 	if (rep.result != DB_MISMATCH) {
 		r->busy++;
+		r->from_cache = 1;
 		passdb_callback(&rep, r);
 		answered = 1;
 	}
@@ -926,6 +936,56 @@ static enum db_result verify_stored(struct auth_request *r, const struct auth_pa
 		}
 	}
 	return DB_OK;
+}
+
+/* net_match - ip (text) in "addr[/bits]"; -1 if net is malformed */
+static int net_match(const char *ip, const char *net)
+{
+	unsigned char a[16], b[16];
+	char addr[64];
+	const char *slash = strchr(net, '/');
+	int fam, len, bits, i;
+
+	snprintf(addr, sizeof(addr), "%.*s", slash != NULL ? (int)(slash - net) : (int)strlen(net), net);
+	fam = strchr(addr, ':') != NULL ? AF_INET6 : AF_INET;
+	len = fam == AF_INET6 ? 16 : 4;
+	if (inet_pton(fam, addr, b) != 1)
+		return -1;
+	bits = slash != NULL ? atoi(slash + 1) : len * 8;
+	if (bits < 0 || bits > len * 8)
+		return -1;
+	if (inet_pton(fam, ip, a) != 1)
+		return 0;
+	for (i = 0; i < len && bits > 0; i++, bits -= 8) {
+		unsigned mask = bits >= 8 ? 0xff : (0xff << (8 - bits)) & 0xff;
+
+		if ((a[i] & mask) != (b[i] & mask))
+			return 0;
+	}
+	return 1;
+}
+
+/* allow_nets_ok - the allow_nets extra field against rip; logs Dovecot's line on failure */
+static int allow_nets_ok(const struct auth_request *r, const struct auth_passdb *p, const char *nets)
+{
+	struct argv *list = argv_split(nets, ", \t");
+	size_t i;
+	int ok = 0, local = 0;
+
+	for (i = 0; i < list->n && !ok; i++) {
+		if (strcmp(list->v[i], "local") == 0)
+			local = 1;
+		else if (r->rip != NULL && net_match(r->rip, list->v[i]) > 0)
+			ok = 1;
+	}
+	argv_destroy(&list);
+	if (ok || (r->rip == NULL && local))
+		return 1;
+	if (r->rip == NULL)
+		db_log(r, LOG_LEVEL_INFO, p->name, "allow_nets check failed: Remote IP not known and 'local' missing");
+	else
+		db_log(r, LOG_LEVEL_INFO, p->name, "allow_nets check failed: IP %s not in allowed networks", r->rip);
+	return 0;
 }
 
 /* log_result - Dovecot's Info line for a failed lookup */
@@ -1071,6 +1131,7 @@ static void passdb_callback(const struct db_reply *reply, void *ctx)
 	struct auth_passdb *p = &auth_global->set.passdbs[r->idx];
 	enum db_result res = reply->result;
 	enum auth_db_action action;
+	int nets_denied = 0;
 
 	r->busy--;
 	if (r->aborted) {
@@ -1078,6 +1139,9 @@ static void passdb_callback(const struct db_reply *reply, void *ctx)
 		request_maybe_free(r);
 		return;
 	}
+	if (res == DB_OK && db_fields_get(&reply->fields, "allow_nets") != NULL &&
+	    !allow_nets_ok(r, p, db_fields_get(&reply->fields, "allow_nets")))
+		nets_denied = 1;
 	if (res == DB_OK && (r->chain == CHAIN_VERIFY || r->chain == CHAIN_CREDENTIALS) &&
 	    (reply->password != NULL || r->chain == CHAIN_CREDENTIALS ||
 	     !db_fields_has(&reply->fields, "nopassword")))
@@ -1085,8 +1149,11 @@ static void passdb_callback(const struct db_reply *reply, void *ctx)
 			? verify_stored(r, p, reply) : DB_OK;
 	if (res != DB_OK)
 		log_result(r, p, res, reply);
-	if (res != DB_MISMATCH)
+	if (nets_denied && res == DB_OK)
+		res = DB_MISMATCH;
+	if (res != DB_MISMATCH && !r->from_cache)
 		cache_store(r, p, reply, reply->result == DB_OK ? DB_OK : res);
+	r->from_cache = 0;
 	if (p->deny) {
 		if (res == DB_OK) {
 			db_log(r, LOG_LEVEL_INFO, p->name, "User found from deny passdb");
@@ -1165,6 +1232,8 @@ static void userdb_finish(struct auth_request *r, enum db_result res)
 		if (r->ufields.n == 0)
 			buf_append_c(&b, '\t');
 		append_fields(&b, &r->ufields, 1);
+		if (r->login_mech != NULL)
+			buf_printf(&b, "\tauth_mech=%s", r->login_mech);
 	} else if (res == DB_NOTFOUND) {
 		buf_printf(&b, "NOTFOUND\t%u", r->id);
 	} else {
@@ -1549,4 +1618,59 @@ void auth_list_users(const char *mask, void (*emit)(const char *user, void *ctx)
 	l->done = done;
 	l->ctx = ctx;
 	list_next(l);
+}
+
+/* ---------------------------------------------------------------- login handoff */
+
+void auth_request_hold(struct auth_request *req)
+{
+	req->busy++;
+}
+
+void auth_request_release(struct auth_request *req)
+{
+	req->busy--;
+	req->aborted = 1;
+	request_maybe_free(req);
+}
+
+int auth_request_succeeded(const struct auth_request *req)
+{
+	return req->succeeded;
+}
+
+struct auth_request *auth_request_login_userdb(const struct auth_request *login_req, unsigned id,
+					       auth_reply_fn *reply, void *ctx)
+{
+	struct proto_params p;
+	struct auth_request *r;
+	size_t i;
+
+	memset(&p, 0, sizeof(p));
+	p.service = login_req->service;
+	p.lip = login_req->lip;
+	p.rip = login_req->rip;
+	p.lport = login_req->lport;
+	p.rport = login_req->rport;
+	p.session = login_req->session;
+	p.local_name = login_req->local_name;
+	p.secured = login_req->secured;
+	r = request_new(REQ_USER, id, &p, reply, ctx);
+	r->orig_user = xstrdup(login_req->orig_user != NULL ? login_req->orig_user : login_req->user);
+	r->user = xstrdup(login_req->user);
+	r->login_mech = xstrdup(login_req->mech != NULL ? login_req->mech->name : "");
+	for (i = 0; i < login_req->fields.n; i++)
+		if (strncmp(login_req->fields.keys[i], "userdb_", 7) == 0)
+			db_fields_set(&r->ufields, login_req->fields.keys[i] + 7, login_req->fields.values[i]);
+	return r;
+}
+
+void auth_request_run_userdb(struct auth_request *r)
+{
+	r->chain = CHAIN_USERDB;
+	r->idx = 0;
+	r->busy++;
+	chain_next(r);
+	r->busy--;
+	request_maybe_free(r);
 }

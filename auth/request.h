@@ -91,6 +91,23 @@ void auth_request_run_lookup(struct auth_request *req);
 void auth_list_users(const char *mask, void (*emit)(const char *user, void *ctx),
 		     void (*done)(int ok, void *ctx), void *ctx);
 
+/* ---- login handoff (REQUEST on a master socket) ---- */
+/* auth_request_hold/_release - keep a finished request alive (login sockets wait for REQUEST) */
+void auth_request_hold(struct auth_request *req);
+void auth_request_release(struct auth_request *req);
+/* auth_request_succeeded - the request ended in OK */
+int auth_request_succeeded(const struct auth_request *req);
+/*
+ * auth_request_login_userdb - REQUEST: a userdb lookup (not started) for
+ * the user that login_req authenticated, answered as "USER id user
+ * fields... auth_mech=X" (the passdb's userdb_* fields first, as Dovecot's
+ * prefetch) through reply.  The owner records it, then calls
+ * auth_request_run_userdb.
+ */
+struct auth_request *auth_request_login_userdb(const struct auth_request *login_req, unsigned id,
+					       auth_reply_fn *reply, void *ctx);
+void auth_request_run_userdb(struct auth_request *req);
+
 /* auth_wildcard_match - Dovecot's * and ? matching (LIST masks, username_filter) */
 int auth_wildcard_match(const char *text, const char *mask);
 

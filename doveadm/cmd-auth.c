@@ -137,15 +137,12 @@ static void info_params(struct buf *out, const struct argv *info, const char *se
 			buf_printf(out, "\t%s", info->v[i]);
 }
 
-/* print_extra - "extra fields:" and each TAB-separated field, indented */
-static void print_extra(const char *fields)
+/* print_fields - each TAB-separated field, indented */
+static void print_fields(const char *fields)
 {
 	struct argv *f;
 	size_t i;
 
-	if (fields == NULL)
-		return;
-	printf("extra fields:\n");
 	f = argv_create();
 	for (;;) {
 		const char *tab = strchr(fields, '\t');
@@ -160,10 +157,50 @@ static void print_extra(const char *fields)
 	argv_destroy(&f);
 }
 
-/* auth_test_run - handshake, AUTH PLAIN, the answer; exit status */
-static int auth_test_run(const char *path, const char *user, const char *master,
-			 const char *pass, const struct argv *info)
+/* print_extra - "extra fields:" and the fields */
+static void print_extra(const char *fields)
 {
+	if (fields == NULL)
+		return;
+	printf("extra fields:\n");
+	print_fields(fields);
+}
+
+/* login_request - auth login: REQUEST the userdb fields on the master socket */
+static void login_request(const char *master_path, const char *cookie)
+{
+	struct buf line;
+	const char *error;
+	struct stream *s = auth_connect(master_path, &error);
+
+	if (s == NULL) {
+		fprintf(stderr, "Error: auth-master: %s\n", error);
+		return;
+	}
+	buf_init(&line, 0);
+	stream_printf(s, "VERSION\t1\t0\nREQUEST\t1\t%ld\t1\t%s\n", (long)getpid(), cookie);
+	if (stream_flush(s) == 0) {
+		while (read_line(s, &line)) {
+			if (strncmp(line.data, "USER\t1\t", 7) == 0) {
+				printf("userdb extra fields:\n");
+				print_fields(line.data + 7);
+				break;
+			}
+			if (strncmp(line.data, "FAIL\t1", 6) == 0 || strncmp(line.data, "NOTFOUND\t1", 10) == 0) {
+				fprintf(stderr, "Error: userdb lookup failed\n");
+				break;
+			}
+		}
+	}
+	buf_deinit(&line);
+	stream_destroy(&s);
+}
+
+/* auth_test_run - handshake, AUTH PLAIN, the answer (+ REQUEST for auth login); exit status */
+static int auth_test_run(const char *path, const char *user, const char *master,
+			 const char *pass, const struct argv *info, const char *master_path)
+{
+	char cookie[64] = "";
 	struct buf line, req, blob;
 	const char *error, *fields = NULL;
 	struct stream *s = auth_connect(path, &error);
@@ -189,6 +226,8 @@ static int auth_test_run(const char *path, const char *user, const char *master,
 	stream_write(s, req.data, req.len);
 	if (stream_flush(s) == 0) {
 		while (read_line(s, &line)) {
+			if (strncmp(line.data, "COOKIE\t", 7) == 0)
+				snprintf(cookie, sizeof(cookie), "%s", line.data + 7);
 			if (strncmp(line.data, "OK\t1", 4) == 0 || strncmp(line.data, "FAIL\t1", 6) == 0) {
 				ok = line.data[0] == 'O';
 				got = 1;
@@ -204,6 +243,8 @@ static int auth_test_run(const char *path, const char *user, const char *master,
 	else {
 		printf("passdb: %s auth %s\n", user, ok ? "succeeded" : "failed");
 		print_extra(fields != NULL ? fields + 1 : NULL);
+		if (ok && master_path != NULL)
+			login_request(master_path, cookie);
 	}
 	explicit_bzero(blob.data, blob.len);
 	buf_deinit(&line);
@@ -257,12 +298,101 @@ int cmd_auth_test(const struct dconf *cfg, int argc, char **argv)
 	}
 	path = auth_socket(cfg, o.socket, "auth-client");
 	pass = argc - i == 2 ? xstrdup(argv[i + 1]) : ask_password();
-	ret = auth_test_run(path, argv[i], o.master, pass, &o.info);
+	ret = auth_test_run(path, argv[i], o.master, pass, &o.info, NULL);
 	explicit_bzero(pass, strlen(pass));
 	xfree(pass);
 	xfree(path);
 	argv_deinit(&o.info);
 	return ret;
+}
+
+/* cmd_auth_login - auth test on auth-login, then REQUEST on auth-master */
+static int cmd_auth_login(const struct dconf *cfg, int argc, char **argv)
+{
+	struct cmd_opts o;
+	char *path, *mpath, *pass;
+	const char *m = NULL;
+	int i, c, ret;
+
+	memset(&o, 0, sizeof(o));
+	argv_init(&o.info);
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt(argc, argv, "+a:m:x:M:")) != -1) {
+		if (c == 'a')
+			o.socket = optarg;
+		else if (c == 'm')
+			m = optarg;
+		else if (c == 'x')
+			argv_add(&o.info, optarg);
+		else if (c == 'M')
+			o.master = optarg;
+		else
+			break;
+	}
+	i = optind;
+	if (c == '?' || argc - i < 1 || argc - i > 2) {
+		fprintf(stderr, "doveadm auth login [-a <auth-login socket path>] [-m <auth-master socket path>] "
+			"[-x <auth info>] [-M <master user>] <user> [<password>]\n");
+		argv_deinit(&o.info);
+		return EX_USAGE_;
+	}
+	path = auth_socket(cfg, o.socket, "auth-login");
+	mpath = auth_socket(cfg, m, "auth-master");
+	pass = argc - i == 2 ? xstrdup(argv[i + 1]) : ask_password();
+	ret = auth_test_run(path, argv[i], o.master, pass, &o.info, mpath);
+	explicit_bzero(pass, strlen(pass));
+	xfree(pass);
+	xfree(path);
+	xfree(mpath);
+	argv_deinit(&o.info);
+	return ret;
+}
+
+/* cmd_auth_cache_flush - CACHE-FLUSH on auth-master: "N cache entries flushed" */
+static int cmd_auth_cache_flush(const struct dconf *cfg, int argc, char **argv)
+{
+	struct buf req, line;
+	const char *sock = NULL, *error;
+	struct stream *s;
+	unsigned count = 0;
+	char *path;
+	int c, i;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt(argc, argv, "+a:")) != -1) {
+		if (c != 'a') {
+			fprintf(stderr, "doveadm auth cache flush [-a <master socket path>] [<user> [...]]\n");
+			return EX_USAGE_;
+		}
+		sock = optarg;
+	}
+	path = auth_socket(cfg, sock, "auth-master");
+	if ((s = auth_connect(path, &error)) == NULL) {
+		fprintf(stderr, "Error: auth-master: auth cache flush: %s\n", error);
+	} else {
+		buf_init(&req, 0);
+		buf_init(&line, 0);
+		buf_append_str(&req, "VERSION\t1\t0\nCACHE-FLUSH\t1");
+		for (i = optind; i < argc; i++)
+			if (strchr(argv[i], '\t') == NULL)
+				buf_printf(&req, "\t%s", argv[i]);
+		buf_append_c(&req, '\n');
+		stream_write(s, req.data, req.len);
+		if (stream_flush(s) == 0)
+			while (read_line(s, &line))
+				if (strncmp(line.data, "OK\t1\t", 5) == 0) {
+					count = (unsigned)strtoul(line.data + 5, NULL, 10);
+					break;
+				}
+		buf_deinit(&req);
+		buf_deinit(&line);
+		stream_destroy(&s);
+	}
+	printf("%u cache entries flushed\n", count);
+	xfree(path);
+	return 0;
 }
 
 /* ---- the master/userdb protocol client ---- */
@@ -564,10 +694,13 @@ int cmd_user(const struct dconf *cfg, int argc, char **argv)
 }
 
 const struct doveadm_cmd doveadm_cmds_auth[] = {
-	{ "auth test", "[-a <auth socket path>] [-x <auth info>] [-M <master user>] <user> [<password>]",
-	  0, cmd_auth_test },
+	{ "auth cache flush", "[-a <master socket path>] [<user> [...]]", 0, cmd_auth_cache_flush },
+	{ "auth login", "[-a <auth-login socket path>] [-m <auth-master socket path>] [-x <auth info>] "
+	  "[-M <master user>] <user> [<password>]", 0, cmd_auth_login },
 	{ "auth lookup", "[-a <userdb socket path>] [-x <auth info>] [-f field] <user> [<user> [...]]",
 	  0, cmd_auth_lookup },
+	{ "auth test", "[-a <auth socket path>] [-x <auth info>] [-M <master user>] <user> [<password>]",
+	  0, cmd_auth_test },
 	{ "user", "[-a <userdb socket path>] [-x <auth info>] [-f field] [-e <value>] [-u] "
 	  "<user mask> [<user mask> [...]]", 0, cmd_user },
 	{ NULL, NULL, 0, NULL },

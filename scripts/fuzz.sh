@@ -38,6 +38,7 @@ for target in maincf mastercf maps qfile ipc hdr_addr authdb dconf pwscheme; do
 	case $target in hdr_addr) extra="-I$top/cleanup $top/cleanup/hdr_addr.c" ;; esac
 	case $target in authdb) extra="-I$top/auth $authdb" ;; esac
 	case $target in dconf) extra=$dconflibs ;; esac
+for target in maincf mastercf maps qfile ipc hdr_addr authdb pwscheme; do
 	case $target in pwscheme) extra="$top/lib/auth/pwscheme*.c $top/lib/auth/pwenc.c -lcrypto -lcrypt" ;; esac
 	# shellcheck disable=SC2086
 	$CC $flags -o "$out/fuzz_$target" "$top/tests/fuzz/fuzz_$target.c" $extra $libs $maplibs \
@@ -52,6 +53,7 @@ for target in maincf mastercf maps qfile ipc hdr_addr authdb dconf pwscheme; do
 	case $target in maps|qfile|ipc) n=$((runs / 5)) ;; esac	# each input writes a file or a socket: slower
 	case $target in authdb) n=$((runs / 50)) ;; esac	# a file per input and NSS lookups of uid names
 	case $target in dconf) n=$((runs / 30)) ;; esac	# each input builds the whole default tree
+	case $target in authdb) n=$((runs / 100)) ;; esac	# a file per input, NSS lookups of uid names: ~5 ms each
 	echo "fuzz_$target: $n runs, seed $seed"
 	if ! (cd "$out" && ASAN_OPTIONS=detect_leaks=0 "./fuzz_$target" -runs="$n" -seed="$seed" \
 		-max_len=4096 -timeout=5 -rss_limit_mb=2048 "$corpus" > "fuzz_$target.log" 2>&1); then

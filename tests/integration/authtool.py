@@ -20,6 +20,7 @@ carol:{PLAIN}pw:5002:5002::/home/carol::nologin reason=go_away
 low:{PLAIN}pw:10:10::/home/low::
 dave:{SCRAM-SHA-256}4096,0LxwL2n8XKkZReESOiwQ3Q==,ZAfpmJLGzZfun07xlIPfNbtydihJD9tJGm6nkKdrHaw=,Zi1AwwsZHQz366USQL4xqhDcABjnkbNQCK10l9Pb+bU=:5003:5003::/home/dave::
 erin:{CRAM-MD5}cd3ba7deaad6e5ca23448ba42e379747a9e0f7f1fbc00c8a81bbaac395731b56:5004:5004::/home/erin::
+netty:{PLAIN}pw:5005:5005::/home/netty::allow_nets=192.168.0.0/24,::1
 """
 
 CONF = """base_dir = {root}/base
@@ -85,8 +86,9 @@ class Auth:
         e.update(env or {})
         self.proc = subprocess.Popen([auth_binary(), "-c", self.conf, "-S"], stdin=subprocess.DEVNULL,
                                      stdout=self.errf, stderr=subprocess.STDOUT, env=e)
-        pctest.wait_for(lambda: connectable(self.sock("auth-client")) or self.proc.poll() is not None,
-                        what="auth-client socket")
+        socks = ("auth-client", "auth-login", "auth-master", "auth-userdb")
+        pctest.wait_for(lambda: all(connectable(self.sock(n)) for n in socks) or self.proc.poll() is not None,
+                        what="the auth sockets")
         if self.proc.poll() is not None:
             raise AssertionError("auth exited: %s" % self.text(os.path.join(self.root, "stderr")))
 

@@ -21,6 +21,9 @@ COMMANDS = [
     "auth lookup alice carol", "user alice", "user nosuch", "user -f home alice", "user -f uid nosuch",
     "user -f nosuchfield alice", "user a*", "user *", "user -u alice", "user -u nosuch", "user AliCE",
     "user -f home alice bob", "user", "user -a /nonexistent/auth-userdb alice",
+    "auth login alice secret", "auth login alice wrong", "auth login nosuch x", "auth login carol pw",
+    "auth cache flush", "auth cache flush alice", "auth cache flush -a /nonexistent/auth-master", "auth cache",
+    "auth", "auth lookup",
 ]
 
 

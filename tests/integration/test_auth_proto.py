@@ -101,6 +101,28 @@ class ClientProtocol(unittest.TestCase):
             if log:
                 self.auth.wait_log("auth: Info: " + log.format(id=i) + "\n")
 
+    def test_allow_nets(self):
+        # real Dovecot's answers and log lines (tests/data/auth/transcripts-real.txt "allow_nets")
+        c = self.client()
+        cases = [
+            ("192.168.0.7", b"pw", "OK\t{id}\tuser=netty\t", []),
+            ("10.0.0.7", b"pw", "FAIL\t{id}\tuser=netty",
+             ["passwd-file(netty,10.0.0.7): allow_nets check failed: IP 10.0.0.7 not in allowed networks"]),
+            (None, b"pw", "FAIL\t{id}\tuser=netty",
+             ["passwd-file(netty): allow_nets check failed: Remote IP not known and 'local' missing"]),
+            ("::1", b"pw", "OK\t{id}\tuser=netty\t", []),
+            ("10.0.0.8", b"bad", "FAIL\t{id}\tuser=netty",
+             ["passwd-file(netty,10.0.0.8): allow_nets check failed: IP 10.0.0.8 not in allowed networks",
+              "passwd-file(netty,10.0.0.8): Password mismatch"]),
+        ]
+        for i, (rip, pw, want, logs) in enumerate(cases, 70):
+            c.send("AUTH\t%d\tPLAIN\tservice=imap%s\tresp=%s\n" % (i, "\trip=" + rip if rip else "", plain(b"netty", pw)))
+            self.assertEqual(c.reply(i), want.format(id=i))
+            for log in logs:
+                self.auth.wait_log("auth: Info: " + log + "\n")
+        text = self.auth.text()
+        self.assertLess(text.index("allow_nets check failed: IP 10.0.0.8"), text.index("passwd-file(netty,10.0.0.8): Password mismatch"))
+
     def test_plain_without_initial_response(self):
         c = self.client()
         c.send("AUTH\t5\tPLAIN\tservice=smtp\n")
@@ -208,6 +230,15 @@ class ClientProtocol(unittest.TestCase):
         self.assertEqual(c.reply(32), "FAIL\t32\tcode=invalid_base64\treason=Invalid base64 data in continued response")
         c.send("CONT\t99\tAAAA\n")
         self.assertEqual(c.reply(99), "FAIL\t99\treason=Authentication request timed out")
+
+    def test_exim_style_one_write(self):
+        # Exim: VERSION 1.0 + CPID + AUTH with an always-present (here empty) resp= in one write
+        c = authtool.Line(self.auth.sock("auth-client"),
+                          hello=b"VERSION\t1\t0\nCPID\t99\nAUTH\t1\tPLAIN\tservice=smtp\trip=192.0.2.9\t"
+                                b"lip=192.0.2.1\tnologin\tresp=\n")
+        self.addCleanup(c.close)
+        c.handshake()
+        self.assertEqual(c.reply(1), "CONT\t1\t")     # empty resp= from a 1.0 client = none
 
     def test_pipelined_many(self):
         c = authtool.Line(self.auth.sock("auth-client"), hello=None)
@@ -364,10 +395,32 @@ class MasterProtocol(unittest.TestCase):
                 self.assertEqual(ln, "DONE\t3\t")
                 break
             users.append(ln.split("\t")[2])
-        self.assertEqual(users, ["alice", "bob", "carol", "low", "dave", "erin"])
+        self.assertEqual(users, ["alice", "bob", "carol", "low", "dave", "erin", "netty"])
         c.send("LIST\t4\tuser=a*\n")
         self.assertEqual(c.reply(4), "LIST\t4\talice")
         self.assertEqual(c.reply(4), "DONE\t4\t")
+
+    def test_login_handoff_request(self):
+        login = authtool.Line(self.auth.sock("auth-login"), hello=b"VERSION\t1\t2\nCPID\t31337\n")
+        self.addCleanup(login.close)
+        cookie = [l for l in login.handshake() if l.startswith("COOKIE\t")][0].split("\t")[1]
+        login.send("AUTH\t5\tPLAIN\tservice=imap\tlip=127.0.0.1\trip=127.0.0.1\tresp=%s\n" % plain(b"alice", b"secret"))
+        self.assertEqual(login.reply(5), "OK\t5\tuser=alice\t")
+        m = self.master()
+        m.send("REQUEST\t1\t31337\t5\t%s\n" % ("0" * 32))        # wrong cookie
+        self.assertEqual(m.reply(1), "FAIL\t1")
+        m.send("REQUEST\t2\t31338\t5\t%s\n" % cookie)           # wrong pid
+        self.assertEqual(m.reply(2), "FAIL\t2")
+        m.send("REQUEST\t3\t31337\t5\t%s\n" % cookie)
+        # what real doveadm's `auth login` prints for this user against real Dovecot
+        self.assertEqual(m.reply(3), "USER\t3\talice\tmail=maildir:~/Maildir\tuid=5000\tgid=5000\t"
+                         "home=/home/alice\tauth_mech=PLAIN")
+        m.send("REQUEST\t4\t31337\t5\t%s\n" % cookie)           # handed over once only
+        self.assertEqual(m.reply(4), "FAIL\t4")
+        # the userdb socket does not do REQUEST
+        u = self.master("auth-userdb")
+        u.send("REQUEST\t1\t31337\t5\t%s\n" % cookie)
+        self.assertTrue(u.eof())
 
     def test_master_errors(self):
         cases = [

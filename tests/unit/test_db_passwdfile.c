@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <fcntl.h>
+#include <ftw.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -20,14 +21,23 @@
 extern const struct passdb_driver passdb_passwd_file;
 extern const struct userdb_driver userdb_passwd_file;
 
-static char dir[256];
+static char base[64], dir[256];
 
+/* mkdir_tmp - a fresh directory for one case, under base (removed by main) */
 static void mkdir_tmp(void)
 {
-	snprintf(dir, sizeof(dir), "/tmp/test_db_pwf.XXXXXX");
+	snprintf(dir, sizeof(dir), "%s/case.XXXXXX", base);
 	if (mkdtemp(dir) == NULL)
 		exit(2);
 	log_set_hook(log_hook, NULL);
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
 }
 
 static char *path_in(const char *name)
@@ -461,5 +471,12 @@ int main(void)
 		TEST(test_bad_args),
 	};
 
-	return test_run(cases, TEST_COUNT(cases));
+	int ret;
+
+	snprintf(base, sizeof(base), "/tmp/test_db_pwf.XXXXXX");
+	if (mkdtemp(base) == NULL)
+		return 2;
+	ret = test_run(cases, TEST_COUNT(cases));
+	nftw(base, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	return ret;
 }

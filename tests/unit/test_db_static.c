@@ -44,7 +44,8 @@ static void test_static_passdb(void)
 	T_ASSERT(db_fields_has(&got.fields, "nologin"));
 	T_STREQ(db_fields_get(&got.fields, "reason"), "go%away");
 	T_STREQ(got.user, "bob");
-	T_STREQ(got.password, "");	/* no password= and no nopassword: nothing matches */
+	T_ASSERT(got.password == NULL);	/* no password= and no nopassword: nothing matches */
+	T_STREQ(got.reason, "No password returned (and no nopassword)");
 	run_pass("password={SHA}abc", "x");
 	T_STREQ(got.password, "{SHA}abc");
 	run_pass("host=%{nosuchvar}", "x");
@@ -85,9 +86,20 @@ static void test_static_userdb(void)
 	T_STREQ(db_fields_get(&got.fields, "uid"), "500");
 	T_STREQ(db_fields_get(&got.fields, "home"), "/home/carol");
 	T_STREQ(db_fields_get(&got.fields, "mail"), "maildir:~/Maildir");
-	run_user("uid=no-such-user-xyz gid=500", "carol", &check);
+	run_user("uid=%n-no-such gid=500", "carol", &check);	/* known only per request */
 	T_INTEQ(got.result, DB_INTERNAL);
-	T_ASSERT(got.error != NULL && strstr(got.error, "no-such-user-xyz") != NULL);
+	T_ASSERT(got.error != NULL && strstr(got.error, "carol-no-such") != NULL);
+	{
+		struct userdb db;
+		const char *error = NULL;
+
+		memset(&db, 0, sizeof(db));
+		db.driver = &userdb_static;
+		T_INTEQ(db.driver->init(&db, "uid=no-such-user-xyz gid=500", &error), -1);
+		T_STREQ(error, "static userdb: Invalid uid: no-such-user-xyz");
+		T_INTEQ(db.driver->init(&db, "uid=500 gid=no-such-group-xyz", &error), -1);
+		T_STREQ(error, "static userdb: Invalid gid: no-such-group-xyz");
+	}
 }
 
 static void test_prefetch(void)
