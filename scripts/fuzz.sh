@@ -38,7 +38,6 @@ for target in maincf mastercf maps qfile ipc hdr_addr authdb dconf pwscheme; do
 	case $target in hdr_addr) extra="-I$top/cleanup $top/cleanup/hdr_addr.c" ;; esac
 	case $target in authdb) extra="-I$top/auth $authdb" ;; esac
 	case $target in dconf) extra=$dconflibs ;; esac
-for target in maincf mastercf maps qfile ipc hdr_addr authdb pwscheme; do
 	case $target in pwscheme) extra="$top/lib/auth/pwscheme*.c $top/lib/auth/pwenc.c -lcrypto -lcrypt" ;; esac
 	# shellcheck disable=SC2086
 	$CC $flags -o "$out/fuzz_$target" "$top/tests/fuzz/fuzz_$target.c" $extra $libs $maplibs \
