@@ -31,11 +31,12 @@ maplibs="$maplibs $top/lib/core/stream.c $top/lib/core/event.c $top/lib/ipc/attr
 authdb="$top/auth/db.c $top/auth/db_passwdfile.c $top/auth/db_static.c $top/auth/db_passwd.c"
 authdb="$authdb $top/auth/db_shadow.c $top/auth/db_pam.c $top/auth/db_prefetch.c $top/auth/worker_client.c"
 authdb="$authdb $top/auth/worker_server.c $top/auth/worker_proto.c $top/lib/core/varexp.c -lpam -lcrypt"
-for target in maincf mastercf maps qfile ipc hdr_addr authdb pwscheme; do
+for target in maincf mastercf maps qfile ipc hdr_addr authdb pwscheme authproto; do
 	extra=""	# a program's own parser: its source and include directory
 	case $target in hdr_addr) extra="-I$top/cleanup $top/cleanup/hdr_addr.c" ;; esac
 	case $target in authdb) extra="-I$top/auth $authdb" ;; esac
 	case $target in pwscheme) extra="$top/lib/auth/pwscheme*.c $top/lib/auth/pwenc.c -lcrypto -lcrypt" ;; esac
+	case $target in authproto) extra="-I$top/auth $top/auth/proto.c $top/auth/b64.c $top/auth/cache.c" ;; esac
 	# shellcheck disable=SC2086
 	$CC $flags -o "$out/fuzz_$target" "$top/tests/fuzz/fuzz_$target.c" $extra $libs $maplibs \
 		-llmdb -lpcre2-8 -lsystemd
