@@ -48,6 +48,7 @@ for target in maincf mastercf maps qfile ipc hdr_addr authdb pwscheme authproto;
 	n=$runs
 	case $target in maps|qfile|ipc) n=$((runs / 5)) ;; esac
 	case $target in authdb) n=$((runs / 50)) ;; esac	# a file per input and NSS lookups of uid names	# each input writes a file or a socket: slower
+	case $target in authproto) n=$((runs / 10)) ;; esac	# every line of an input through four parsers and the cache
 	echo "fuzz_$target: $n runs, seed $seed"
 	if ! (cd "$out" && ASAN_OPTIONS=detect_leaks=0 "./fuzz_$target" -runs="$n" -seed="$seed" \
 		-max_len=4096 -timeout=5 -rss_limit_mb=2048 "$corpus" > "fuzz_$target.log" 2>&1); then
