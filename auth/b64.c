@@ -1,6 +1,8 @@
 /*
  * b64.c - base64 encode/decode (see b64.h).
  */
+#include "config.h"
+
 #include "b64.h"
 
 static const char b64_alphabet[] =

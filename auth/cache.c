@@ -4,6 +4,8 @@
  * no delete, so removal stores NULL and the table is rebuilt when dead
  * keys outnumber live ones.
  */
+#include "config.h"
+
 #include <string.h>
 
 #include "cache.h"

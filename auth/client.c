@@ -2,6 +2,8 @@
  * client.c - auth client connections (see client.h).  Facts:
  * shared/spec/auth-protocol.md sections 3-4, tests/data/auth/.
  */
+#include "config.h"
+
 #include <openssl/rand.h>
 #include <stdarg.h>
 #include <stdio.h>

@@ -1,6 +1,8 @@
 /*
  * conn.c - non-blocking line connections (see conn.h).
  */
+#include "config.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>

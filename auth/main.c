@@ -23,6 +23,8 @@
  * LOG: "auth: Info: passwd-file(user,rip): unknown user", "... Password
  *   mismatch", "auth: Error: BUG: Authentication client ...", as Dovecot.
  */
+#include "config.h"
+
 #include <stdio.h>
 #include <string.h>
 

@@ -2,6 +2,8 @@
  * master.c - auth master/userdb connections (see master.h).  Facts:
  * shared/spec/auth-protocol.md section 7, tests/data/auth/.
  */
+#include "config.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>

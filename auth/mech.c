@@ -1,6 +1,8 @@
 /*
  * mech.c - the mechanism registry and MECH flag words (see mech.h).
  */
+#include "config.h"
+
 #include <strings.h>
 
 #include "mech.h"

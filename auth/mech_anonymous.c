@@ -4,6 +4,8 @@
  * auth_anonymous_username and OK carries "anonymous".  No passdb is asked.
  * Offered only when auth_mechanisms names it.
  */
+#include "config.h"
+
 #include <string.h>
 
 #include "mech.h"

@@ -6,6 +6,8 @@
  * words each = 32 bytes, or 64 hex digits), which pwscheme_credentials
  * also derives from a cleartext password.
  */
+#include "config.h"
+
 #define OPENSSL_SUPPRESS_DEPRECATED	/* MD5_CTX: the precomputed HMAC states need the raw context */
 #include <openssl/md5.h>
 #include <openssl/rand.h>

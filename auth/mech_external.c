@@ -6,6 +6,8 @@
  * the certificate user, otherwise it is a master-user login.  The passdbs
  * are asked whether the user exists (no password).
  */
+#include "config.h"
+
 #include <string.h>
 
 #include "mech.h"

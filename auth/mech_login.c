@@ -4,6 +4,8 @@
  * initial response is the user name (the first challenge is then
  * "Password:"); an empty one counts as none.
  */
+#include "config.h"
+
 #include <stdint.h>
 #include <string.h>
 

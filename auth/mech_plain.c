@@ -5,6 +5,8 @@
  * whether a master passdb allows it).  Without an initial response the
  * challenge is empty.  Log words as Dovecot: "invalid input".
  */
+#include "config.h"
+
 #include <string.h>
 
 #include "mech.h"

@@ -10,6 +10,8 @@
  * OK resp= for final-resp-ok clients).  The stored credential is
  * "iter,b64 salt,b64 StoredKey,b64 ServerKey" (pwscheme_credentials).
  */
+#include "config.h"
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>

@@ -1,6 +1,8 @@
 /*
  * proto.c - auth protocol line syntax (see proto.h).
  */
+#include "config.h"
+
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>

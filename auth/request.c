@@ -9,6 +9,8 @@
  * Each chain walks the configured databases in order, one asynchronous
  * driver call at a time, and ends in chain_done which answers the owner.
  */
+#include "config.h"
+
 #include <arpa/inet.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>

@@ -1,6 +1,8 @@
 /*
  * settings.c - auth settings from dovecot.conf (see settings.h).
  */
+#include "config.h"
+
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -3,6 +3,8 @@
  * Facts: tests/data/auth/doveadm-real.txt (real doveadm 2.3.19 against
  * real Dovecot's auth with the same users).
  */
+#include "config.h"
+
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>

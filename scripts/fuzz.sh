@@ -33,12 +33,13 @@ maplibs="$maplibs $top/lib/core/stream.c $top/lib/core/event.c $top/lib/ipc/attr
 authdb="$top/auth/db.c $top/auth/db_passwdfile.c $top/auth/db_static.c $top/auth/db_passwd.c"
 authdb="$authdb $top/auth/db_shadow.c $top/auth/db_pam.c $top/auth/db_prefetch.c $top/auth/worker_client.c"
 authdb="$authdb $top/auth/worker_server.c $top/auth/worker_proto.c $top/lib/core/varexp.c -lpam -lcrypt"
-for target in maincf mastercf maps qfile ipc hdr_addr authdb dconf pwscheme; do
+for target in maincf mastercf maps qfile ipc hdr_addr authdb dconf pwscheme authproto; do
 	extra=""	# a program's own parser: its source and include directory
 	case $target in hdr_addr) extra="-I$top/cleanup $top/cleanup/hdr_addr.c" ;; esac
 	case $target in authdb) extra="-I$top/auth $authdb" ;; esac
 	case $target in dconf) extra=$dconflibs ;; esac
 	case $target in pwscheme) extra="$top/lib/auth/pwscheme*.c $top/lib/auth/pwenc.c -lcrypto -lcrypt" ;; esac
+	case $target in authproto) extra="-I$top/auth $top/auth/proto.c $top/auth/b64.c $top/auth/cache.c" ;; esac
 	# shellcheck disable=SC2086
 	$CC $flags -o "$out/fuzz_$target" "$top/tests/fuzz/fuzz_$target.c" $extra $libs $maplibs \
 		-llmdb -lpcre2-8 -lsystemd
@@ -50,9 +51,9 @@ for target in maincf mastercf maps qfile ipc hdr_addr authdb dconf pwscheme; do
 	[ "$target" = dconf ] && cp "$top/../shared/compat/debian-dovecot-2.3/conf.d/"*.conf "$corpus/"
 	n=$runs
 	case $target in maps|qfile|ipc) n=$((runs / 5)) ;; esac	# each input writes a file or a socket: slower
-	case $target in authdb) n=$((runs / 50)) ;; esac	# a file per input and NSS lookups of uid names
-	case $target in dconf) n=$((runs / 30)) ;; esac	# each input builds the whole default tree
 	case $target in authdb) n=$((runs / 100)) ;; esac	# a file per input, NSS lookups of uid names: ~5 ms each
+	case $target in dconf) n=$((runs / 30)) ;; esac	# each input builds the whole default tree
+	case $target in authproto) n=$((runs / 10)) ;; esac	# every line of an input through four parsers and the cache
 	echo "fuzz_$target: $n runs, seed $seed"
 	if ! (cd "$out" && ASAN_OPTIONS=detect_leaks=0 "./fuzz_$target" -runs="$n" -seed="$seed" \
 		-max_len=4096 -timeout=5 -rss_limit_mb=2048 "$corpus" > "fuzz_$target.log" 2>&1); then

@@ -5,6 +5,8 @@
  * exchanges with credentials from real doveadm (the test is the client),
  * and the RFC 5802 proof vector.
  */
+#include "config.h"
+
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <stdarg.h>

@@ -2,6 +2,8 @@
  * test_authproto - auth/b64, auth/proto (line syntax, tab-escaping, AUTH
  * parameters) and auth/cache.
  */
+#include "config.h"
+
 #include <string.h>
 
 #include "test.h"
@@ -61,7 +63,7 @@ static void test_split_escape(void)
 	T_INTEQ(proto_split(line, f, 8), 5);
 	T_STREQ(f[0], "AUTH");
 	T_STREQ(f[4], "resp=AA==");
-	strcpy(line, "a\tb\tc");
+	snprintf(line, sizeof(line), "a\tb\tc");
 	T_INTEQ(proto_split(line, f, 2), -1);
 	buf_init(&b, 0);
 	proto_escape(&b, "a\tb\nc\001d\re");
