@@ -41,7 +41,7 @@ class TestFuzz(unittest.TestCase):
         self.assertIn("fuzz_qfile", r.stdout)
         self.assertIn("fuzz_ipc", r.stdout)
         self.assertIn("fuzz_hdr_addr", r.stdout)
-        for target in ("fuzz_authdb", "fuzz_dconf", "fuzz_pwscheme"):
+        for target in ("fuzz_authdb", "fuzz_dconf", "fuzz_pwscheme", "fuzz_authproto"):
             self.assertIn(target, r.stdout)
 
 
