@@ -101,12 +101,33 @@ static void login_wait_add(struct client_conn *cc, struct auth_request *req)
 	cc->waits[cc->nwaits++].req = req;
 }
 
+/* debug_in - auth_debug's "client in: " line, with responses hidden as Dovecot does */
+static void debug_in(const char *line)
+{
+	const char *resp;
+
+	if (!auth_global->set.debug)
+		return;
+	if (strncmp(line, "CONT\t", 5) == 0) {
+		msg_debug("client in: CONT<hidden>");
+	} else if ((resp = strstr(line, "\tresp=")) != NULL) {
+		const char *end = strchr(resp + 1, '\t');
+
+		msg_debug("client in: %.*s\tresp=<hidden>%s", (int)(resp - line), line, end != NULL ? end : "");
+	} else {
+		msg_debug("client in: %s", line);
+	}
+}
+
 static void client_reply(struct auth_request *req, const char *line, int final, void *ctx)
 {
 	struct client_conn *cc = ctx;
 
-	if (line != NULL)
+	if (line != NULL) {
+		if (auth_global->set.debug)
+			msg_debug("client passdb out: %s", line);
 		conn_send(cc->conn, line);
+	}
 	if (final) {
 		req_forget(cc, auth_request_id(req));
 		if (cc->login_socket && auth_request_succeeded(req))
@@ -281,8 +302,10 @@ static void client_line(struct conn *c, char *line)
 	} else if (cc->state != CS_READY) {
 		client_handshake(cc, copy, f, n);
 	} else if (strcmp(f[0], "AUTH") == 0) {
+		debug_in(copy);
 		client_auth(cc, f, n);
 	} else if (strcmp(f[0], "CONT") == 0) {
+		debug_in(copy);
 		client_cont(cc, f, n);
 	} else if (strcmp(f[0], "CANCEL") == 0) {
 		client_cancel(cc, f, n);

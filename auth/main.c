@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "client.h"
+#include "db.h"
 #include "master.h"
 #include "request.h"
 #include "worker.h"
@@ -91,6 +92,8 @@ static void auth_service_init(struct dvdaemon *d)
 
 	if (auth_settings_read(&auth_ctx.set, d->cfg, d->loop, &error) < 0)
 		msg_fatal("%s", error);
+	/* the passwd userdb's iteration (doveadm user '*') lists only these uids */
+	db_set_valid_uids(auth_ctx.set.first_valid_uid, auth_ctx.set.last_valid_uid);
 	if (auth_ctx.set.npassdbs == 0)
 		msg_fatal("No passdbs specified in configuration file. PLAIN mechanism needs one");
 	auth_init(&auth_ctx, d->loop);

@@ -14,6 +14,8 @@
 #include <arpa/inet.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -222,6 +224,8 @@ static void req_log(const struct auth_request *r, enum log_level level, const ch
 	buf_vprintf(&b, fmt, ap);
 	if (level == LOG_LEVEL_INFO)
 		msg_info("%s", b.data);
+	else if (level == LOG_LEVEL_DEBUG)
+		msg_debug("%s", b.data);
 	else if (level == LOG_LEVEL_WARN)
 		msg_warn("%s", b.data);
 	else
@@ -275,6 +279,20 @@ static void db_log(const struct auth_request *r, enum log_level level, const cha
 		return;
 	va_start(ap, fmt);
 	req_log(r, level, dbname, fmt, ap);
+	va_end(ap);
+}
+
+/* req_debug - an auth_debug line ("passwd-file(u,ip): Performing passdb lookup") */
+static void req_debug(const struct auth_request *r, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void req_debug(const struct auth_request *r, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!r->debug && !auth_global->set.debug)
+		return;
+	va_start(ap, fmt);
+	req_log(r, LOG_LEVEL_DEBUG, name, fmt, ap);
 	va_end(ap);
 }
 
@@ -749,14 +767,26 @@ static char *cache_key(const struct auth_request *r, char kind)
 	return xasprintf("%c%zu\t%s", kind, r->idx, r->user);
 }
 
-/* hash_password - "H<sha256 hex>" for a password a verifying driver accepted */
+/*
+ * hash_password - "H<hex>": HMAC-SHA256 of a password that was verified,
+ * under a key drawn once per process, so a cache hit costs one HMAC
+ * instead of the stored scheme (SHA512-CRYPT: milliseconds) and the cache
+ * never holds anything an offline attack could use after the process ends.
+ */
 static char *hash_password(const char *pw)
 {
+	static unsigned char key[32];
+	static int have_key;
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned len = 0, i;
 	char *out = xmalloc(EVP_MAX_MD_SIZE * 2 + 2);
 
-	EVP_Digest(pw, strlen(pw), md, &len, EVP_sha256(), NULL);
+	if (!have_key) {
+		if (RAND_bytes(key, sizeof(key)) != 1)
+			msg_fatal("RAND_bytes failed: no key for the auth cache");
+		have_key = 1;
+	}
+	HMAC(EVP_sha256(), key, sizeof(key), (const unsigned char *)pw, strlen(pw), md, &len);
 	out[0] = 'H';
 	for (i = 0; i < len; i++)
 		snprintf(out + 1 + i * 2, 3, "%02x", md[i]);
@@ -830,7 +860,30 @@ static int passdb_from_cache(struct auth_request *r)
 	argv_init(&keep);
 	if (ret > 0) {
 		cache_parse(value, &rep, &keep);
-		if (rep.password[0] == 'H') {
+		if (rep.password[0] == 'B') {
+			/* "B<hmac>\t<stored>": the stored password and the proof of one that verified */
+			char *entry = keep.v[0];	/* cache_parse's writable copy of the first line */
+			char *tab = strchr(entry, '\t');
+			char *h = r->chain == CHAIN_VERIFY ? hash_password(r->password) : NULL;
+
+			if (tab != NULL)
+				*tab = '\0';
+			if (h != NULL && tab != NULL && strlen(entry + 1) == strlen(h + 1)
+			    && CRYPTO_memcmp(h + 1, entry + 1, strlen(h + 1)) == 0) {
+				rep.password = NULL;	/* the password that verified last time */
+			} else if (tab != NULL) {
+				/* another password (or a lookup): fall back to the stored one */
+				*tab = 'P';
+				rep.password = tab;
+			} else {
+				rep.password = NULL;	/* malformed entry: not trusted, ask the passdb */
+				rep.result = DB_MISMATCH;
+			}
+			xfree(h);
+		}
+		if (rep.password == NULL) {
+			/* verified from the cache */
+		} else if (rep.password[0] == 'H') {
 			char *h = r->chain == CHAIN_VERIFY ? hash_password(r->password) : NULL;
 
 			if (h == NULL || strcmp(h, rep.password) != 0)
@@ -884,6 +937,7 @@ static void passdb_call(struct auth_request *r, struct auth_passdb *p)
 		return;
 	fill_db_request(&dr, r);
 	r->busy++;
+	req_debug(r, p->name, "Performing passdb lookup");
 	if (r->chain == CHAIN_VERIFY)
 		p->db.driver->verify_plain(&p->db, &dr, r->password, passdb_callback, r);
 	else if (p->db.driver->lookup_credentials != NULL)
@@ -1023,7 +1077,15 @@ static void cache_store(struct auth_request *r, const struct auth_passdb *p,
 	if (res == DB_NOTFOUND) {
 		auth_cache_insert(auth_global->cache, key, NULL, time(NULL));
 	} else if (res == DB_OK && reply->password != NULL) {
-		char *first = xasprintf("P%s", reply->password);
+		char *first;
+
+		if (r->chain == CHAIN_VERIFY && r->password != NULL) {
+			h = hash_password(r->password);
+			first = xasprintf("B%s\t%s", h + 1, reply->password);
+			xfree(h);
+		} else {
+			first = xasprintf("P%s", reply->password);
+		}
 
 		value = cache_value(first, &reply->fields);
 		auth_cache_insert(auth_global->cache, key, value, time(NULL));
@@ -1134,6 +1196,9 @@ static void passdb_callback(const struct db_reply *reply, void *ctx)
 	enum db_result res = reply->result;
 	enum auth_db_action action;
 	int nets_denied = 0;
+
+	if (!r->from_cache)
+		req_debug(r, p->name, "Finished passdb lookup");
 
 	r->busy--;
 	if (r->aborted) {

@@ -44,9 +44,9 @@ static int info_fd = -1;
 
 static int file_ready(void);
 
-static const char *const level_prefix[] = { "", "warning: ", "error: ", "fatal: ", "panic: " };
-static const char *const dv_level_prefix[] = { "Info: ", "Warning: ", "Error: ", "Fatal: ", "Panic: " };
-static const int level_priority[] = { LOG_INFO, LOG_WARNING, LOG_ERR, LOG_CRIT, LOG_CRIT };
+static const char *const level_prefix[] = { "", "warning: ", "error: ", "fatal: ", "panic: ", "" };
+static const char *const dv_level_prefix[] = { "Info: ", "Warning: ", "Error: ", "Fatal: ", "Panic: ", "Debug: " };
+static const int level_priority[] = { LOG_INFO, LOG_WARNING, LOG_ERR, LOG_CRIT, LOG_CRIT, LOG_DEBUG };
 
 static const struct {
 	const char *name;
@@ -188,12 +188,12 @@ void log_set_info_file(const char *path)
 }
 
 /* sanitize - replace control characters so peers cannot forge log lines */
-static void sanitize(char *s)
+static void sanitize(char *s, int keep_tabs)
 {
 	for (; *s != '\0'; s++) {
 		unsigned char c = (unsigned char)*s;
 
-		if (c < 0x20 || c == 0x7f)
+		if ((c < 0x20 && !(c == '\t' && keep_tabs)) || c == 0x7f)
 			*s = '?';
 	}
 }
@@ -268,7 +268,7 @@ void log_write_record(const char *record, size_t len)
 		len = sizeof(copy) - 1;
 	memcpy(copy, record, len);
 	copy[len] = '\0';
-	sanitize(copy);
+	sanitize(copy, 0);
 	append_line(copy, len);
 }
 
@@ -280,7 +280,7 @@ static void write_dv_file(enum log_level level, const char *text)
 	struct tm tm;
 	int n, fd;
 
-	if (level == LOG_LEVEL_INFO && info_fd >= 0) {
+	if ((level == LOG_LEVEL_INFO || level == LOG_LEVEL_DEBUG) && info_fd >= 0) {
 		fd = info_fd;
 	} else {
 		if (file_ready() < 0)
@@ -344,7 +344,8 @@ void msg_vlog(enum log_level level, const char *fmt, va_list ap)
 	int saved_errno = errno;
 
 	vsnprintf(text, sizeof(text), fmt, ap);
-	sanitize(text);
+	/* Dovecot's debug lines show protocol lines with their TABs; everything else is sanitised */
+	sanitize(text, level == LOG_LEVEL_DEBUG && log_style == LOG_STYLE_DOVECOT);
 	if (in_log) {	/* e.g. out of memory while logging */
 		write_stderr(level, text);
 		errno = saved_errno;
@@ -360,7 +361,7 @@ void msg_vlog(enum log_level level, const char *fmt, va_list ap)
 
 		if (log_targets & LOG_TARGET_SYSLOG)
 			syslog(syslog_facility | level_priority[level], "%s%s%s", dv_prefix, lp, text);
-		if ((log_targets & LOG_TARGET_FILE) && (file_path[0] != '\0' || (level == LOG_LEVEL_INFO && info_fd >= 0)))
+		if ((log_targets & LOG_TARGET_FILE) && (file_path[0] != '\0' || ((level == LOG_LEVEL_INFO || level == LOG_LEVEL_DEBUG) && info_fd >= 0)))
 			write_dv_file(level, text);
 		if (log_targets & LOG_TARGET_JOURNAL)
 			sd_journal_send("MESSAGE=%s%s%s", dv_prefix, lp, text,
@@ -395,6 +396,7 @@ void msg_vlog(enum log_level level, const char *fmt, va_list ap)
 		va_end(ap); \
 	}
 MSG_FN(msg_info, LOG_LEVEL_INFO)
+MSG_FN(msg_debug, LOG_LEVEL_DEBUG)
 MSG_FN(msg_warn, LOG_LEVEL_WARN)
 MSG_FN(msg_error, LOG_LEVEL_ERROR)
 

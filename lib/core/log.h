@@ -39,6 +39,7 @@ enum log_level {
 	LOG_LEVEL_ERROR,
 	LOG_LEVEL_FATAL,
 	LOG_LEVEL_PANIC,
+	LOG_LEVEL_DEBUG,	/* Dovecot's "Debug: " (auth_debug, mail_debug); Postfix style: like info */
 };
 
 /* log targets, OR-ed */
@@ -110,6 +111,8 @@ void log_set_info_file(const char *path);
 void log_set_fatal_hook(void (*fn)(void));
 
 void msg_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* msg_debug - a debug line (Dovecot style: "Debug: ", to info_log_path like info lines) */
+void msg_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void msg_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void msg_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void msg_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));

@@ -491,6 +491,30 @@ class Cache(unittest.TestCase):
         self.assertEqual(c.reply(4), "FAIL\t4\tuser=alice")
 
 
+class Debug(unittest.TestCase):
+    """auth_debug lines in the shapes of the real ones (tests/data/auth/auth-real-debug.log)."""
+
+    def test_debug_lines(self):
+        auth = authtool.Auth(extra="auth_debug = yes")
+        self.addCleanup(auth.stop)
+        c = authtool.Line(auth.sock("auth-client"))
+        self.addCleanup(c.close)
+        c.handshake()
+        c.send("AUTH\t1\tPLAIN\tservice=imap\trip=10.5.0.4\tresp=%s\n" % plain(b"alice", b"secret"))
+        self.assertEqual(c.reply(1), "OK\t1\tuser=alice\t")
+        for line in ("auth: Debug: client in: AUTH\t1\tPLAIN\tservice=imap\trip=10.5.0.4\tresp=<hidden>\n",
+                     "auth: Debug: passwd-file(alice,10.5.0.4): Performing passdb lookup\n",
+                     "auth: Debug: passwd-file(alice,10.5.0.4): Finished passdb lookup\n",
+                     "auth: Debug: client passdb out: OK\t1\tuser=alice\t\n"):
+            auth.wait_log(line)
+        self.assertNotIn("secret", auth.text())
+        # LOGIN's continuation is hidden too
+        c.send("AUTH\t2\tLOGIN\tservice=imap\trip=10.5.0.5\n")
+        self.assertTrue(c.reply(2).startswith("CONT\t2\t"))
+        c.send("CONT\t2\t%s\n" % b64(b"alice"))
+        auth.wait_log("auth: Debug: client in: CONT<hidden>\n")
+
+
 class FailureDelay(unittest.TestCase):
     def test_delay_setting(self):
         auth = authtool.Auth(delay="3 secs")
