@@ -1189,12 +1189,51 @@ static void passdb_finish(struct auth_request *r, enum db_result res)
 }
 
 /* passdb_callback - one passdb answered */
+/*
+ * chain_action - a passdb's or userdb's result_success / result_internalfail /
+ * result_failure applied to its result res.  Returns 1 with *final_r when
+ * the chain ends here (found_fail: what return-fail makes of a found
+ * entry: passdb mismatch, userdb not found), 0 to go on with r->cur_ok set.
+ */
+static int chain_action(struct auth_request *r, enum db_result res, enum auth_db_action success,
+			enum auth_db_action internalfail, enum auth_db_action failure,
+			enum db_result found_fail, enum db_result *final_r)
+{
+	enum auth_db_action action = res == DB_OK ? success
+		: res == DB_INTERNAL ? internalfail : failure;
+
+	if (res == DB_INTERNAL)
+		r->had_internal = 1;
+	r->last = res;
+	switch (action) {
+	case AUTH_DB_RETURN:
+		*final_r = res;
+		return 1;
+	case AUTH_DB_RETURN_OK:
+		*final_r = DB_OK;
+		return 1;
+	case AUTH_DB_RETURN_FAIL:
+		*final_r = res == DB_OK ? found_fail : res;
+		return 1;
+	case AUTH_DB_CONTINUE:
+		r->cur_ok = res == DB_OK;
+		break;
+	case AUTH_DB_CONTINUE_OK:
+		r->cur_ok = 1;
+		break;
+	case AUTH_DB_CONTINUE_FAIL:
+		r->cur_ok = 0;
+		break;
+	}
+	return 0;
+}
+
 static void passdb_callback(const struct db_reply *reply, void *ctx)
 {
 	struct auth_request *r = ctx;
 	struct auth_passdb *p = &auth_global->set.passdbs[r->idx];
 	enum db_result res = reply->result;
-	enum auth_db_action action;
+	enum db_result final;
 	int nets_denied = 0;
 
 	if (!r->from_cache)
@@ -1233,30 +1272,10 @@ static void passdb_callback(const struct db_reply *reply, void *ctx)
 	}
 	if (res == DB_OK)
 		merge_reply_fields(r, p, reply);
-	if (res == DB_INTERNAL)
-		r->had_internal = 1;
-	r->last = res;
-	action = res == DB_OK ? p->result_success
-		: res == DB_INTERNAL ? p->result_internalfail : p->result_failure;
-	switch (action) {
-	case AUTH_DB_RETURN:
-		passdb_finish(r, res);
+	if (chain_action(r, res, p->result_success, p->result_internalfail, p->result_failure,
+			 DB_MISMATCH, &final)) {
+		passdb_finish(r, final);
 		return;
-	case AUTH_DB_RETURN_OK:
-		passdb_finish(r, DB_OK);
-		return;
-	case AUTH_DB_RETURN_FAIL:
-		passdb_finish(r, res == DB_OK ? DB_MISMATCH : res);
-		return;
-	case AUTH_DB_CONTINUE:
-		r->cur_ok = res == DB_OK;
-		break;
-	case AUTH_DB_CONTINUE_OK:
-		r->cur_ok = 1;
-		break;
-	case AUTH_DB_CONTINUE_FAIL:
-		r->cur_ok = 0;
-		break;
 	}
 	r->idx++;
 	chain_next(r);
@@ -1335,7 +1354,7 @@ static void userdb_callback(const struct db_reply *reply, void *ctx)
 	struct auth_request *r = ctx;
 	struct auth_userdb *u = &auth_global->set.userdbs[r->idx];
 	enum db_result res = reply->result;
-	enum auth_db_action action;
+	enum db_result final;
 	size_t i;
 
 	r->busy--;
@@ -1369,30 +1388,10 @@ static void userdb_callback(const struct db_reply *reply, void *ctx)
 			db_template_deinit(&t);
 		}
 	}
-	if (res == DB_INTERNAL)
-		r->had_internal = 1;
-	r->last = res;
-	action = res == DB_OK ? u->result_success
-		: res == DB_INTERNAL ? u->result_internalfail : u->result_failure;
-	switch (action) {
-	case AUTH_DB_RETURN:
-		userdb_finish(r, res);
+	if (chain_action(r, res, u->result_success, u->result_internalfail, u->result_failure,
+			 DB_NOTFOUND, &final)) {
+		userdb_finish(r, final);
 		return;
-	case AUTH_DB_RETURN_OK:
-		userdb_finish(r, DB_OK);
-		return;
-	case AUTH_DB_RETURN_FAIL:
-		userdb_finish(r, res == DB_OK ? DB_NOTFOUND : res);
-		return;
-	case AUTH_DB_CONTINUE:
-		r->cur_ok = res == DB_OK;
-		break;
-	case AUTH_DB_CONTINUE_OK:
-		r->cur_ok = 1;
-		break;
-	case AUTH_DB_CONTINUE_FAIL:
-		r->cur_ok = 0;
-		break;
 	}
 	r->idx++;
 	chain_next(r);

@@ -9,6 +9,8 @@ import base64
 import hashlib
 import hmac
 import os
+import shutil
+import tempfile
 import time
 import unittest
 
@@ -489,6 +491,38 @@ class Cache(unittest.TestCase):
         self.assertRegex(ln, r"^OK\t7\t[1-9]\d*$")
         c.send("AUTH\t4\tPLAIN\tservice=smtp\tresp=%s\n" % plain(b"alice", b"secret"))
         self.assertEqual(c.reply(4), "FAIL\t4\tuser=alice")
+
+
+class PassdbChain(unittest.TestCase):
+    """A second passdb: result_failure's default continue reaches it; result_success = return-fail
+    turns its success into a failure (the chain's result_* handling)."""
+
+    def auth_with_second_passdb(self, settings):
+        d = tempfile.mkdtemp(prefix="pc-auth2-")
+        self.addCleanup(shutil.rmtree, d, True)
+        os.chmod(d, 0o755)
+        users2 = os.path.join(d, "users2")
+        with open(users2, "w") as f:
+            f.write("zed:{PLAIN}zz::::::\n")
+        os.chmod(users2, 0o644)
+        auth = authtool.Auth(extra="passdb {\n  driver = passwd-file\n  args = %s\n%s}\n" % (users2, settings))
+        self.addCleanup(auth.stop)
+        c = authtool.Line(auth.sock("auth-client"))
+        self.addCleanup(c.close)
+        c.handshake()
+        return c
+
+    def test_continue_to_second_passdb(self):
+        c = self.auth_with_second_passdb("")
+        c.send("AUTH\t1\tPLAIN\tservice=smtp\tresp=%s\n" % plain(b"zed", b"zz"))
+        self.assertEqual(c.reply(1), "OK\t1\tuser=zed")
+        c.send("AUTH\t2\tPLAIN\tservice=smtp\tresp=%s\n" % plain(b"alice", b"secret"))
+        self.assertEqual(c.reply(2), "OK\t2\tuser=alice\t")
+
+    def test_return_fail_on_success(self):
+        c = self.auth_with_second_passdb("  result_success = return-fail\n")
+        c.send("AUTH\t1\tPLAIN\tservice=smtp\tno-penalty\tresp=%s\n" % plain(b"zed", b"zz"))
+        self.assertTrue(c.reply(1).startswith("FAIL\t1\t"))
 
 
 class Debug(unittest.TestCase):
